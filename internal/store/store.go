@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Store is the escrow database. It is safe for use by many goroutines.
+type Store struct {
+	db *sql.DB
+}
+
+// Open opens (creating if needed) the database file at path. The file is
+// created 0600 and a missing parent directory 0700, because the escrows name
+// their participants. The journal is WAL so that readers do not wait for the
+// writer, and a busy timeout lets concurrent writers queue instead of failing.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open store: empty path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open store: create directory: %w", err)
+	}
+	// Create the file ourselves so SQLite never creates it with the umask's
+	// mode; SQLite gives its -wal and -shm files the database file's mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open store: restrict %s to 0600: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	// One writer at a time is all SQLite allows anyway; a small pool keeps
+	// readers from queueing behind it.
+	db.SetMaxOpenConns(4)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+// Create stores a new escrow. Its status must be pending; ErrExists when the ID is taken.
+func (s *Store) Create(ctx context.Context, e Escrow) error {
+	if e.Status == "" {
+		e.Status = StatusPending
+	}
+	if e.Status != StatusPending {
+		return fmt.Errorf("create escrow %s: status %q, want pending", e.ID, e.Status)
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = time.Now()
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO escrows
+		(id, trace_id, buyer_id, vendor_id, amount, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.TraceID, e.BuyerID, e.VendorID, strconv.FormatUint(e.Amount, 10), string(e.Status), e.CreatedAt.UnixNano())
+	if err != nil {
+		if isDuplicate(err) {
+			return fmt.Errorf("create escrow %s: %w", e.ID, ErrExists)
+		}
+		return fmt.Errorf("create escrow %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// SetRunning moves a pending escrow to running.
+func (s *Store) SetRunning(ctx context.Context, id string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE escrows SET status = 'running' WHERE id = ? AND status = 'pending'`, id)
+	if err != nil {
+		return fmt.Errorf("set escrow %s running: %w", id, err)
+	}
+	return s.checkChanged(ctx, res, id, "set running")
+}
+
+// Finish records the end of an escrow: ready with its address, or failed with
+// its error. An escrow that is already final is left alone (ErrFinal).
+func (s *Store) Finish(ctx context.Context, id string, status Status, address, errMsg string) error {
+	if !status.Final() {
+		return fmt.Errorf("finish escrow %s: status %q is not final", id, status)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE escrows
+		SET status = ?, multisig_address = ?, error = ?, finished_at = ?
+		WHERE id = ? AND status IN ('pending','running')`,
+		string(status), address, errMsg, time.Now().UnixNano(), id)
+	if err != nil {
+		return fmt.Errorf("finish escrow %s: %w", id, err)
+	}
+	return s.checkChanged(ctx, res, id, "finish")
+}
+
+// checkChanged tells "no such escrow" from "already final" when an update
+// touched no row.
+func (s *Store) checkChanged(ctx context.Context, res sql.Result, id, op string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s escrow %s: %w", op, id, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := s.Get(ctx, id); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return fmt.Errorf("%s escrow %s: %w", op, id, ErrFinal)
+}
+
+const columns = `id, trace_id, buyer_id, vendor_id, amount, status, multisig_address, error, created_at, finished_at`
+
+// Get returns one escrow, or ErrNotFound.
+func (s *Store) Get(ctx context.Context, id string) (Escrow, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM escrows WHERE id = ?`, id)
+	e, err := scan(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Escrow{}, fmt.Errorf("escrow %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Escrow{}, fmt.Errorf("get escrow %s: %w", id, err)
+	}
+	return e, nil
+}
+
+// List returns up to limit escrows, newest first; status "" means all.
+func (s *Store) List(ctx context.Context, status Status, limit int) ([]Escrow, error) {
+	if status != "" && !status.Valid() {
+		return nil, fmt.Errorf("list escrows: unknown status %q", status)
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("list escrows: limit %d, want > 0", limit)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+` FROM escrows
+		WHERE ? = '' OR status = ? ORDER BY created_at DESC, id LIMIT ?`, string(status), string(status), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list escrows: %w", err)
+	}
+	defer rows.Close()
+	out := []Escrow{}
+	for rows.Next() {
+		e, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list escrows: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list escrows: %w", err)
+	}
+	return out, nil
+}
+
+// Count returns how many escrows are stored.
+func (s *Store) Count(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM escrows`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count escrows: %w", err)
+	}
+	return n, nil
+}
+
+// MarkInterrupted fails every pending or running escrow with ReasonInterrupted.
+// Call it once at start-up, before any escrow is submitted: whatever is in
+// flight then was left by a process that stopped without finishing it.
+func (s *Store) MarkInterrupted(ctx context.Context) (int, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE escrows SET status = 'failed', error = ?, finished_at = ?
+		WHERE status IN ('pending','running')`, ReasonInterrupted, time.Now().UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("mark interrupted escrows: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("mark interrupted escrows: %w", err)
+	}
+	return int(n), nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scan(r scanner) (Escrow, error) {
+	var (
+		e        Escrow
+		amount   string
+		status   string
+		created  int64
+		finished sql.NullInt64
+	)
+	if err := r.Scan(&e.ID, &e.TraceID, &e.BuyerID, &e.VendorID, &amount, &status,
+		&e.MultisigAddress, &e.Error, &created, &finished); err != nil {
+		return Escrow{}, err
+	}
+	a, err := strconv.ParseUint(amount, 10, 64)
+	if err != nil {
+		return Escrow{}, fmt.Errorf("escrow %s: stored amount %q: %w", e.ID, amount, err)
+	}
+	e.Amount = a
+	e.Status = Status(status)
+	e.CreatedAt = time.Unix(0, created).UTC()
+	if finished.Valid {
+		t := time.Unix(0, finished.Int64).UTC()
+		e.FinishedAt = &t
+	}
+	return e, nil
+}
+
+// isDuplicate reports whether err is SQLite refusing a second row with the same primary key.
+func isDuplicate(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
