@@ -1,0 +1,65 @@
+package escrowtrace_test
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/escrowd/escrowd/pkg/escrowtrace"
+)
+
+func ExampleTraceIDFor() {
+	id, _ := escrowtrace.TraceIDFor("0b0e7c2e-3f7a-4c1e-9d6a-2a4f1c9e8b11")
+	name, _ := escrowtrace.FileName("0b0e7c2e-3f7a-4c1e-9d6a-2a4f1c9e8b11")
+	_, err := escrowtrace.FileName("../etc/passwd")
+	fmt.Println(id)
+	fmt.Println(name)
+	fmt.Println(err != nil)
+	// Output:
+	// 0b0e7c2e3f7a4c1e9d6a2a4f1c9e8b11
+	// escrow_0b0e7c2e-3f7a-4c1e-9d6a-2a4f1c9e8b11.json
+	// true
+}
+
+func ExampleBuild() {
+	start := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	trace := "4bf92f3577b34da6a3ce929d0e0e4736"
+	spans := []escrowtrace.Span{
+		{
+			TraceID: trace, SpanID: "0000000000000001", ParentSpanID: "00f067aa0ba902b7",
+			Name: "wallet.is_multisig", Start: start.Add(time.Millisecond), End: start.Add(13 * time.Millisecond),
+			Attributes: map[string]any{
+				escrowtrace.AttrEscrowID: "e1", escrowtrace.AttrEscrowRole: "buyer",
+				escrowtrace.AttrRPCMethod: "is_multisig", escrowtrace.AttrServerAddress: "127.0.0.1", escrowtrace.AttrServerPort: int64(18090),
+			},
+		},
+		{
+			TraceID: trace, SpanID: "00f067aa0ba902b7", Name: escrowtrace.SpanNameEscrow,
+			Start: start, End: start.Add(20 * time.Millisecond),
+			Attributes: map[string]any{escrowtrace.AttrEscrowID: "e1", escrowtrace.AttrEscrowOutcome: "success"},
+		},
+	}
+	f, err := escrowtrace.Build(spans, escrowtrace.BuildOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(f.EscrowID, f.Outcome, *f.DurationMS)
+	for _, e := range f.Events {
+		fmt.Println(e.Seq, e.Type, e.Role, e.Method, e.Endpoint, e.OffsetMS)
+	}
+	// Output:
+	// e1 success 20
+	// 0 RPC_CALL_START buyer is_multisig 127.0.0.1:18090 1
+	// 1 RPC_CALL_END buyer is_multisig 127.0.0.1:18090 13
+}
+
+func ExampleDecode() {
+	in := `{"schema":"escrow-trace/v1","escrow_id":"e1","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736",
+	"started_at":"2025-03-01T12:00:00Z","outcome":"incomplete","error":null,
+	"events":[{"seq":0,"type":"RPC_CALL_START","time":"2025-03-01T12:00:00Z","offset_ms":"0"}]}`
+	_, err := escrowtrace.Decode(strings.NewReader(in))
+	fmt.Println(err)
+	// Output:
+	// decode escrow trace: events[0].offset_ms: want a number, got "0"
+}
