@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,16 +87,28 @@ func spawn(cfg SupervisorConfig, binary string, port int, logFile, configFile st
 	out := &tailBuffer{max: 4096}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", binary, err)
-	}
 	p := &proc{cmd: cmd, port: port, out: out, exited: make(chan struct{})}
+	started := make(chan error, 1)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		// Pdeathsig fires when the OS thread that forked the child exits,
+		// not the process (golang/go#27505). Fork and wait on one locked
+		// thread, which waiting in wait4 occupies anyway, so that no other
+		// goroutine can end that thread while the server runs.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		p.err = cmd.Wait()
 		close(p.exited)
 	}()
+	if err := <-started; err != nil {
+		return nil, fmt.Errorf("start %s: %w", binary, err)
+	}
 	return p, nil
 }
 

@@ -169,4 +169,3 @@ func TestWriteConfigFile(t *testing.T) {
 		t.Error("two credentials are equal")
 	}
 }
-

@@ -294,10 +294,13 @@ func TestSupervisor(t *testing.T) {
 		if err := syscall.Kill(oldPID, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the server to be restarted", func() bool { return sup.Restarts() > before && s.Healthy() })
-		mu.Lock()
-		got := append([]bool(nil), changes...)
-		mu.Unlock()
+		var got []bool
+		eventually(t, "the server to go down and come back", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got[:0], changes...)
+			return len(got) >= 2
+		})
 		if len(got) != 2 || got[0] || !got[1] {
 			t.Errorf("health changes %v, want [false true]", got)
 		}
@@ -499,6 +502,11 @@ func TestServersDieWithParent(t *testing.T) {
 	if !alive(serverPID) {
 		t.Fatalf("server %d not running", serverPID)
 	}
+	t.Cleanup(func() {
+		if alive(serverPID) {
+			syscall.Kill(serverPID, syscall.SIGKILL) // leave no orphan, even on failure
+		}
+	})
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}

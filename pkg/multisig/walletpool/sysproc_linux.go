@@ -9,9 +9,8 @@ import (
 // goes to escrowd, which then stops the servers in order, saving wallets)
 // and asks the kernel to SIGTERM it when escrowd dies, even by SIGKILL.
 //
-// Pdeathsig fires when the OS thread that forked the child exits, not the
-// process; the Go runtime keeps its threads unless a goroutine exits while
-// locked to one, which the supervisor's goroutines never do.
+// Pdeathsig is tied to the forking thread: spawn keeps that thread locked
+// for the life of the process.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 }
