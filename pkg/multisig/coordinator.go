@@ -1,0 +1,202 @@
+package multisig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
+	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
+)
+
+// Config configures a Coordinator. Check it with Validate (New does).
+type Config struct {
+	// Mode defaults to ModeLeased.
+	Mode Mode
+	// Pool serves leased mode: three servers per escrow.
+	Pool *walletpool.Pool
+	// Server is the one server of shared and global-lock modes.
+	Server *walletpool.Server
+	// Secret is the master secret wallet passwords are derived from (>= 32 bytes).
+	Secret []byte
+	// Observer is told about phases and snapshot points; nil observes nothing.
+	Observer Observer
+	// Middleware wraps every wallet RPC call of a setup (tracing); nil for none.
+	Middleware walletrpc.Middleware
+	// Barrier forces the race in shared mode (see Barrier); ignored in other modes.
+	Barrier *Barrier
+	// CleanupTimeout bounds closing the wallets after a setup; default 30 s.
+	CleanupTimeout time.Duration
+	// MaxQueue bounds how many escrows may wait for the global lock; default 64.
+	MaxQueue int
+	Logger   *slog.Logger
+}
+
+// Validate checks the configuration once, before anything runs.
+func (c Config) Validate() error {
+	if _, err := ParseMode(string(c.Mode)); err != nil {
+		return err
+	}
+	if err := checkSecret(c.Secret); err != nil {
+		return err
+	}
+	switch c.mode() {
+	case ModeLeased:
+		if c.Pool == nil {
+			return errors.New("leased mode needs a pool of wallet servers")
+		}
+		if c.Pool.Size() < Participants {
+			return fmt.Errorf("leased mode needs at least %d wallet servers, the pool has %d", Participants, c.Pool.Size())
+		}
+	default:
+		if c.Server == nil {
+			return fmt.Errorf("%s mode needs one wallet server", c.mode())
+		}
+	}
+	return nil
+}
+
+func (c Config) mode() Mode {
+	if c.Mode == "" {
+		return ModeLeased
+	}
+	return c.Mode
+}
+
+// Coordinator runs escrow setups. It is safe for concurrent use: call Run from
+// as many goroutines as there are escrows.
+type Coordinator struct {
+	cfg    Config
+	obs    Observer
+	lock   *walletpool.Pool // global-lock mode: a pool of one server is a fair, bounded, cancellable lock
+	logger *slog.Logger
+}
+
+// New checks cfg and returns a Coordinator.
+func New(cfg Config) (*Coordinator, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("multisig coordinator: %w", err)
+	}
+	cfg.Mode = cfg.mode()
+	if cfg.CleanupTimeout <= 0 {
+		cfg.CleanupTimeout = 30 * time.Second
+	}
+	c := &Coordinator{cfg: cfg, obs: cfg.Observer, logger: cfg.Logger}
+	if c.obs == nil {
+		c.obs = nopObserver{}
+	}
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Mode == ModeGlobalLock {
+		maxQ := cfg.MaxQueue
+		if maxQ <= 0 {
+			maxQ = 64
+		}
+		p, err := walletpool.NewPool([]*walletpool.Server{cfg.Server}, walletpool.PoolOptions{MaxWaiters: maxQ})
+		if err != nil {
+			return nil, fmt.Errorf("multisig coordinator: %w", err)
+		}
+		c.lock = p
+	}
+	return c, nil
+}
+
+// Mode is the coordinator's mode.
+func (c *Coordinator) Mode() Mode { return c.cfg.Mode }
+
+// Run takes an escrow through the whole 2-of-3 setup and returns the multisig
+// address. It blocks until the setup ends; cancel ctx to abandon it. Errors are
+// *StepError values naming escrow, role, round and operation; waiting for
+// servers fails with walletpool.ErrQueueFull when too many escrows wait.
+func (c *Coordinator) Run(ctx context.Context, e Escrow) (res Result, err error) {
+	if err := e.Validate(); err != nil {
+		return Result{}, err
+	}
+	ctx = c.obs.StartEscrow(ctx, e, c.cfg.Mode)
+	defer func() { c.obs.EndEscrow(ctx, res, err) }()
+
+	sessions, release, err := c.acquire(ctx, e)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
+	return c.setup(ctx, e, sessions)
+}
+
+// acquire finds the servers for an escrow's three roles, per mode, and
+// returns a release that closes the escrow's wallets and gives them back.
+func (c *Coordinator) acquire(ctx context.Context, e Escrow) ([]*session, func(), error) {
+	leaseErr := func(err error) error {
+		return &StepError{EscrowID: e.ID, Operation: "lease", Err: err}
+	}
+	switch c.cfg.Mode {
+	case ModeLeased:
+		lease, err := c.cfg.Pool.Acquire(ctx, Participants)
+		if err != nil {
+			return nil, nil, leaseErr(err)
+		}
+		sessions := c.sessions(e, lease.Servers(), false)
+		return sessions, func() {
+			defer lease.Release()
+			c.closeWallets(ctx, sessions)
+		}, nil
+	case ModeGlobalLock:
+		lease, err := c.lock.Acquire(ctx, 1)
+		if err != nil {
+			return nil, nil, leaseErr(err)
+		}
+		srv := lease.Servers()[0]
+		sessions := c.sessions(e, []*walletpool.Server{srv, srv, srv}, true)
+		return sessions, func() {
+			defer lease.Release()
+			c.closeWallets(ctx, sessions[:1])
+		}, nil
+	default: // shared: no lock, no cleanup; wallets switch under other escrows' feet
+		srv := c.cfg.Server
+		sessions := c.sessions(e, []*walletpool.Server{srv, srv, srv}, true)
+		release := func() {}
+		if b := c.cfg.Barrier; b != nil {
+			release = b.Leave
+		}
+		return sessions, release, nil
+	}
+}
+
+func (c *Coordinator) sessions(e Escrow, servers []*walletpool.Server, switching bool) []*session {
+	out := make([]*session, Participants)
+	for i, role := range Roles {
+		srv := servers[i]
+		raw := srv.Client()
+		client := raw
+		if c.cfg.Middleware != nil {
+			client = raw.With(c.cfg.Middleware)
+		}
+		out[i] = &session{
+			escrowID:  e.ID,
+			role:      role,
+			wallet:    WalletName(e.ID, role),
+			password:  WalletPassword(c.cfg.Secret, e.ID, role),
+			client:    client,
+			raw:       raw,
+			walletDir: srv.WalletDir(),
+			switching: switching,
+		}
+	}
+	return out
+}
+
+// closeWallets saves and closes the escrow's open wallets so that no state is
+// left on a server for the next lease. It runs even when ctx was cancelled.
+func (c *Coordinator) closeWallets(ctx context.Context, sessions []*session) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.CleanupTimeout)
+	defer cancel()
+	forEach(ctx, sessions, true, func(ctx context.Context, s *session) error {
+		if err := s.raw.CloseWallet(ctx); err != nil {
+			c.logger.Debug("close wallet after setup", "escrow_id", s.escrowID, "role", s.role, "err", err)
+		}
+		return nil
+	})
+}

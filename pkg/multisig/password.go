@@ -1,0 +1,29 @@
+package multisig
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+)
+
+// MinSecretLen is the minimum length of the master secret.
+const MinSecretLen = 32
+
+// WalletPassword derives a role's wallet password from the master secret, so
+// that no wallet password is ever stored: HMAC-SHA256(secret, escrow ID, role).
+func WalletPassword(secret []byte, escrowID string, role Role) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("escrowd/wallet-password/v1\x00"))
+	m.Write([]byte(escrowID))
+	m.Write([]byte{0})
+	m.Write([]byte(role))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func checkSecret(secret []byte) error {
+	if len(secret) < MinSecretLen {
+		return errors.New("master secret must be at least 32 bytes")
+	}
+	return nil
+}

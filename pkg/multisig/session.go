@@ -1,0 +1,100 @@
+package multisig
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
+)
+
+// session is one role's wallet on the server that serves it during a setup.
+type session struct {
+	escrowID  string
+	role      Role
+	wallet    string // wallet file name
+	password  string
+	client    *walletrpc.Client // with the caller's middleware: every setup call is seen
+	raw       *walletrpc.Client // without it: snapshot reads are observation, not setup calls
+	walletDir string            // "" for external servers
+	// switching: the server is shared between roles (or escrows), so each step
+	// first opens this role's wallet.
+	switching bool
+}
+
+// step returns ctx tagged with the session's role and round for middleware.
+func (s *session) step(ctx context.Context, r Round) context.Context {
+	return WithStep(ctx, Step{EscrowID: s.escrowID, Role: s.role, Round: r, WalletID: s.wallet})
+}
+
+func (s *session) fail(r Round, op string, err error) error {
+	return &StepError{EscrowID: s.escrowID, Role: s.role, Round: r, Operation: op, WalletID: s.wallet, Err: err}
+}
+
+// ensureOpen opens the role's wallet when the server is shared; a leased
+// server keeps it open from create_wallet on.
+func (s *session) ensureOpen(ctx context.Context, r Round) error {
+	if !s.switching {
+		return nil
+	}
+	if err := s.client.OpenWallet(s.step(ctx, r), s.wallet, s.password); err != nil {
+		return s.fail(r, "open_wallet", err)
+	}
+	return nil
+}
+
+// store saves the wallet after a step, so that neither a crash nor a switch to
+// another wallet loses a kex round (see FACTS: an unsaved round breaks the next open).
+func (s *session) store(ctx context.Context, r Round) error {
+	if err := s.client.Store(s.step(ctx, r)); err != nil {
+		return s.fail(r, "store", err)
+	}
+	return nil
+}
+
+// check verifies with is_multisig that the step left the wallet as expected.
+func (s *session) check(ctx context.Context, r Round, after string, want func(walletrpc.MultisigStatus) bool) (walletrpc.MultisigStatus, error) {
+	st, err := s.client.IsMultisig(s.step(ctx, r))
+	if err != nil {
+		return st, s.fail(r, "is_multisig", err)
+	}
+	if !want(st) {
+		return st, s.fail(r, "is_multisig", fmt.Errorf("%w after %s: multisig=%t ready=%t threshold=%d total=%d",
+			ErrUnexpectedState, after, st.Multisig, st.Ready, st.Threshold, st.Total))
+	}
+	return st, nil
+}
+
+// ReadSnapshot reads the state of whatever wallet the role's server has open.
+func (s *session) ReadSnapshot(ctx context.Context) Snapshot {
+	snap := Snapshot{WalletID: s.wallet}
+	var firstErr error
+	note := func(err error) {
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	st, err := s.raw.IsMultisig(ctx)
+	note(err)
+	snap.IsMultisig, snap.Ready, snap.Threshold, snap.Total = st.Multisig, st.Ready, st.Threshold, st.Total
+	addr, err := s.raw.GetAddress(ctx)
+	note(err)
+	if addr != "" {
+		snap.AddressHash = escrowtrace.HashAddress(addr)
+	}
+	bal, err := s.raw.GetBalance(ctx)
+	note(err)
+	snap.Balance, snap.UnlockedBalance = bal.Balance, bal.UnlockedBalance
+	if s.walletDir != "" {
+		fi, err := os.Stat(filepath.Join(s.walletDir, s.wallet+".keys"))
+		if err == nil {
+			snap.FileMode = fmt.Sprintf("%04o", fi.Mode().Perm())
+		} else if !os.IsNotExist(err) {
+			note(err)
+		}
+	}
+	snap.Err = firstErr
+	return snap
+}
