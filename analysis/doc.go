@@ -1,0 +1,22 @@
+// Package analysis reads escrow traces and explains them: the timeline of one
+// escrow, its RPC statistics, the wallet-state progression per role, the
+// anomalies of the contract (shared/escrow-trace/README.md) with a likely cause
+// and a fix hint, the first divergence between two escrows, and statistics over
+// a directory of many escrows.
+//
+// Inputs are escrow-trace/v1 files, OTLP/JSON TracesData (the file's "otlp"
+// section, a collector file exporter's line, Jaeger's /api/v3/traces answer)
+// and traces fetched straight from Jaeger; all become the same
+// escrowtrace.File timeline (see Parse, ReadFile, Jaeger.Fetch).
+//
+// Computing and rendering are kept apart: Analyze, Compare and Aggregate
+// return plain values; the Write*Text and Write*JSON functions render them, so
+// another renderer (HTML) can be added without touching the analysis.
+//
+// Start with:
+//
+//	f, err := analysis.ReadFile("escrow_42.json")
+//	if err != nil { ... }
+//	a := analysis.Analyze(f, analysis.Options{})
+//	_ = analysis.WriteAnalysisText(os.Stdout, a, analysis.TextOptions{})
+package analysis

@@ -1,0 +1,111 @@
+package analysis
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/escrowd/escrowd/pkg/escrowtrace"
+)
+
+// Timeline is one escrow's events in order, as the seed's log showed them.
+type Timeline struct {
+	EscrowID   string
+	TraceID    string
+	Service    string
+	Outcome    string
+	StartedAt  time.Time
+	DurationMS *float64
+	Error      *escrowtrace.FileError
+	Events     []escrowtrace.Event
+	// UnknownTypes lists event types this analyzer does not know, sorted; such
+	// events are kept and shown, never dropped.
+	UnknownTypes []string
+}
+
+// NewTimeline takes the file's events in seq order (ties keep file order).
+func NewTimeline(f *escrowtrace.File) *Timeline {
+	events := append([]escrowtrace.Event(nil), f.Events...)
+	sort.SliceStable(events, func(i, j int) bool { return events[i].Seq < events[j].Seq })
+	unknown := map[string]bool{}
+	for _, e := range events {
+		if !knownEventType(e.Type) {
+			unknown[e.Type] = true
+		}
+	}
+	t := &Timeline{
+		EscrowID: f.EscrowID, TraceID: f.TraceID, Service: f.Service, Outcome: f.Outcome,
+		StartedAt: f.StartedAt, DurationMS: f.DurationMS, Error: f.Error, Events: events,
+	}
+	for k := range unknown {
+		t.UnknownTypes = append(t.UnknownTypes, k)
+	}
+	sort.Strings(t.UnknownTypes)
+	return t
+}
+
+func knownEventType(t string) bool {
+	switch t {
+	case escrowtrace.EventRPCCallStart, escrowtrace.EventRPCCallEnd, escrowtrace.EventRPCCallError,
+		escrowtrace.EventErrorFinal:
+		return true
+	}
+	return escrowtrace.IsSnapshotEvent(t)
+}
+
+// EventKey is what identifies a step of the setup independently of timing and
+// of the escrow: diff aligns two escrows on it.
+type EventKey struct {
+	Type   string
+	Role   string
+	Round  int
+	Method string
+}
+
+// KeyOf is the event's key.
+func KeyOf(e *escrowtrace.Event) EventKey {
+	return EventKey{Type: e.Type, Role: e.Role, Round: e.Round, Method: e.Method}
+}
+
+// String is the seed's form: "RPC_CALL_START role=buyer round=1 method=prepare_multisig".
+func (k EventKey) String() string {
+	var b strings.Builder
+	b.WriteString(k.Type)
+	if k.Role != "" {
+		fmt.Fprintf(&b, " role=%s", k.Role)
+	}
+	if k.Round != 0 {
+		fmt.Fprintf(&b, " round=%d", k.Round)
+	}
+	if k.Method != "" {
+		fmt.Fprintf(&b, " method=%s", k.Method)
+	}
+	return b.String()
+}
+
+// Mark says how an event ended, for the timeline's success/failure marks.
+type Mark int
+
+// Marks of timeline events.
+const (
+	MarkNone    Mark = iota // a start or a snapshot
+	MarkOK                  // an RPC call that succeeded
+	MarkFail                // an RPC error or the escrow's final error
+	MarkUnknown             // an event type this analyzer does not know
+)
+
+// MarkOf classifies an event.
+func MarkOf(e *escrowtrace.Event) Mark {
+	switch {
+	case e.Type == escrowtrace.EventRPCCallEnd:
+		return MarkOK
+	case e.Type == escrowtrace.EventRPCCallError, e.Type == escrowtrace.EventErrorFinal:
+		return MarkFail
+	case e.Snapshot != nil && e.Snapshot.Error != "":
+		return MarkFail
+	case !knownEventType(e.Type):
+		return MarkUnknown
+	}
+	return MarkNone
+}
