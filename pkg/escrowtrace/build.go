@@ -11,6 +11,13 @@ import (
 	"time"
 )
 
+// Errors of Build that callers tell apart with errors.Is: a trace that is not
+// an escrow's, and one whose escrow.id must not be used (it is not filename-safe).
+var (
+	ErrNoEscrowID      = errors.New("no span has " + AttrEscrowID)
+	ErrInvalidEscrowID = errors.New("invalid escrow id")
+)
+
 // BuildOptions tune Build.
 type BuildOptions struct {
 	// Incomplete says the root span has not ended (a flush before the escrow
@@ -115,19 +122,20 @@ func identify(order []*Span, root *Span) (escrowID, traceID string, err error) {
 	if root != nil {
 		from = append([]*Span{root}, order...)
 	}
+	found := false
 	for _, s := range from {
-		if id, ok := attrString(s.Attributes, AttrEscrowID); ok && escrowID == "" {
-			escrowID = id
+		if id, ok := attrString(s.Attributes, AttrEscrowID); ok && !found {
+			escrowID, found = id, true
 		}
 		if traceID == "" {
 			traceID = strings.ToLower(s.TraceID)
 		}
 	}
-	if escrowID == "" {
-		return "", "", fmt.Errorf("build escrow trace %s: no span has %s", traceID, AttrEscrowID)
+	if !found {
+		return "", "", fmt.Errorf("build escrow trace %s: %w", traceID, ErrNoEscrowID)
 	}
 	if !ValidEscrowID(escrowID) {
-		return "", "", fmt.Errorf("build escrow trace %s: %s %.80q is not a valid escrow id", traceID, AttrEscrowID, escrowID)
+		return "", "", fmt.Errorf("build escrow trace %s: %s %.80q: %w", traceID, AttrEscrowID, escrowID, ErrInvalidEscrowID)
 	}
 	if !isLowerHex(traceID, 32) {
 		return "", "", fmt.Errorf("build escrow trace %s: trace id %.80q is not 32 hex characters", escrowID, traceID)

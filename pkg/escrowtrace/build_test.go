@@ -2,6 +2,7 @@ package escrowtrace
 
 import (
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -210,33 +211,38 @@ func TestBuildErrors(t *testing.T) {
 		name string
 		edit func([]Span) []Span
 		want string
+		is   error
 	}{
-		{"no spans", func([]Span) []Span { return nil }, "no spans"},
+		{"no spans", func([]Span) []Span { return nil }, "no spans", nil},
 		{"no escrow id", func(s []Span) []Span {
 			for i := range s {
 				delete(s[i].Attributes, AttrEscrowID)
 			}
 			return s
-		}, "no span has escrow.id"},
+		}, "no span has escrow.id", ErrNoEscrowID},
 		{"unsafe escrow id", func(s []Span) []Span {
 			s[3].Attributes[AttrEscrowID] = "../etc"
 			return s
-		}, `"../etc" is not a valid escrow id`},
+		}, `"../etc": invalid escrow id`, ErrInvalidEscrowID},
+		{"empty escrow id", func(s []Span) []Span {
+			s[3].Attributes[AttrEscrowID] = ""
+			return s
+		}, `"": invalid escrow id`, ErrInvalidEscrowID},
 		{"two traces", func(s []Span) []Span {
 			s[1].TraceID = strings.Repeat("1", 32)
 			return s
-		}, "belongs to trace"},
+		}, "belongs to trace", nil},
 		{"bad trace id", func(s []Span) []Span {
 			for i := range s {
 				s[i].TraceID = "xyz"
 			}
 			return s
-		}, "not 32 hex"},
+		}, "not 32 hex", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Build(tt.edit(sampleSpans()), BuildOptions{})
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
+			if err == nil || !strings.Contains(err.Error(), tt.want) || errors.Is(err, tt.is) != (tt.is != nil) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
 		})

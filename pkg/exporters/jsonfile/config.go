@@ -1,0 +1,69 @@
+package jsonfile
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+// Defaults of Config's zero fields.
+const (
+	DefaultDir              = "./traces"
+	DefaultMaxTraces        = 1024
+	DefaultMaxSpansPerTrace = 4096
+)
+
+// Config configures the exporter. The zero value is usable: every zero field
+// takes its default.
+type Config struct {
+	// Dir receives the files; default "./traces", created 0750 if missing.
+	Dir string
+	// IncludeOTLP adds the lossless "otlp" section: the trace's spans as
+	// OTLP/JSON TracesData, with resource and scope. Attribute values whose
+	// names mark secrets are redacted there.
+	IncludeOTLP bool
+	// MaxTraces bounds the traces waiting for their root span; default 1024.
+	// Beyond it the oldest waiting trace is dropped (counted, logged).
+	MaxTraces int
+	// MaxSpansPerTrace bounds one trace's spans; default 4096. Further spans
+	// are dropped (counted, logged once per trace).
+	MaxSpansPerTrace int
+	// Logger receives drops, refusals and disk failures; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Validate reports what is wrong with the configuration.
+func (c Config) Validate() error {
+	var errs []error
+	if strings.ContainsRune(c.Dir, 0) {
+		errs = append(errs, errors.New("dir contains a NUL byte"))
+	}
+	if c.MaxTraces < 0 {
+		errs = append(errs, fmt.Errorf("max traces %d: must not be negative (0 = default %d)", c.MaxTraces, DefaultMaxTraces))
+	}
+	if c.MaxSpansPerTrace < 0 {
+		errs = append(errs, fmt.Errorf("max spans per trace %d: must not be negative (0 = default %d)", c.MaxSpansPerTrace, DefaultMaxSpansPerTrace))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("jsonfile config: %w", err)
+	}
+	return nil
+}
+
+// withDefaults fills the zero fields.
+func (c Config) withDefaults() Config {
+	if c.Dir == "" {
+		c.Dir = DefaultDir
+	}
+	if c.MaxTraces == 0 {
+		c.MaxTraces = DefaultMaxTraces
+	}
+	if c.MaxSpansPerTrace == 0 {
+		c.MaxSpansPerTrace = DefaultMaxSpansPerTrace
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
