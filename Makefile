@@ -1,15 +1,17 @@
-# escrowd: the two commands of the README are `make demo` and `make test`.
+# escrowd: the README's two commands are `make demo` and `make test`.
 SHELL := /bin/bash
 export GOTOOLCHAIN := local
 GO ?= go
 BIN := bin
+FUZZTIME ?= 10s
 
-.PHONY: all build deps test vet unit demo jaeger jaeger-build bench clean
+.PHONY: all build deps test vet unit race fuzz demo jaeger jaeger-build jaeger-start jaeger-stop bench bench-smoke clean
 
 all: build
 
+# Installs what is missing on a fresh Debian machine: monero (wallet server), chromium (browser tests).
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh chromium
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -17,9 +19,21 @@ build:
 vet:
 	$(GO) vet ./...
 
-# make test: installs what is missing, then vet and every test, real wallet servers included.
-test: deps vet
-	$(GO) test -count=1 ./...
+# make test: installs what is missing, builds the local Jaeger once (cached), then vet,
+# every test under the race detector (real wallet servers, real Jaeger, headless Chromium
+# included), a short fuzz of every input reader, and a one-iteration smoke run of the benchmarks.
+test: deps jaeger-build vet race fuzz bench-smoke
+
+race:
+	$(GO) test -race -count=1 -timeout 40m ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzReadFile$$' -fuzztime $(FUZZTIME) ./analysis
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./pkg/escrowtrace
+	$(GO) test -run '^$$' -fuzz '^FuzzParseOTLP$$' -fuzztime $(FUZZTIME) ./pkg/escrowtrace
+
+bench-smoke:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./pkg/trace ./pkg/exporters/jsonfile ./pkg/multisig/walletrpc
 
 demo: deps build
 	scripts/demo.sh
@@ -29,6 +43,15 @@ jaeger-build:
 
 jaeger:
 	scripts/jaeger.sh run
+
+jaeger-start:
+	scripts/jaeger.sh start
+
+jaeger-stop:
+	scripts/jaeger.sh stop
+
+bench: deps build
+	scripts/bench.sh
 
 clean:
 	rm -rf $(BIN)

@@ -95,7 +95,7 @@ func New(cfg Config) (*Coordinator, error) {
 		if maxQ <= 0 {
 			maxQ = 64
 		}
-		p, err := walletpool.NewPool([]*walletpool.Server{cfg.Server}, walletpool.PoolOptions{MaxWaiters: maxQ})
+		p, err := walletpool.NewPool([]*walletpool.Server{cfg.Server}, walletpool.PoolOptions{MaxWaiters: maxQ, SetSize: 1})
 		if err != nil {
 			return nil, fmt.Errorf("multisig coordinator: %w", err)
 		}
