@@ -27,6 +27,9 @@ type Config struct {
 	Middleware walletrpc.Middleware
 	// Barrier forces the race in shared mode (see Barrier); ignored in other modes.
 	Barrier *Barrier
+	// Reserve, in leased mode, supplies fresh wallets created ahead of demand
+	// (see Reserve); nil creates every wallet during the setup.
+	Reserve *Reserve
 	// CleanupTimeout bounds closing the wallets after a setup; default 30 s.
 	CleanupTimeout time.Duration
 	// MaxQueue bounds how many escrows may wait for the global lock; default 64.
@@ -139,6 +142,11 @@ func (c *Coordinator) acquire(ctx context.Context, e Escrow) ([]*session, func()
 			return nil, nil, leaseErr(err)
 		}
 		sessions := c.sessions(e, lease.Servers(), false)
+		for _, s := range sessions {
+			if name, ok := c.cfg.Reserve.take(s.server); ok {
+				s.adopt(name, WalletPassword(c.cfg.Secret, name))
+			}
+		}
 		return sessions, func() {
 			defer lease.Release()
 			c.closeWallets(ctx, sessions)
@@ -175,10 +183,11 @@ func (c *Coordinator) sessions(e Escrow, servers []*walletpool.Server, switching
 			client = raw.With(c.cfg.Middleware)
 		}
 		out[i] = &session{
+			server:    srv,
 			escrowID:  e.ID,
 			role:      role,
 			wallet:    WalletName(e.ID, role),
-			password:  WalletPassword(c.cfg.Secret, e.ID, role),
+			password:  WalletPassword(c.cfg.Secret, WalletName(e.ID, role)),
 			client:    client,
 			raw:       raw,
 			walletDir: srv.WalletDir(),

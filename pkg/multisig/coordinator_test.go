@@ -73,7 +73,8 @@ func verifyWallets(t *testing.T, pool *walletpool.Pool, e multisig.Escrow, res m
 	c := lease.Servers()[0].Client()
 	defer c.CloseWallet(ctx)
 	for _, role := range multisig.Roles {
-		if err := c.OpenWallet(ctx, multisig.WalletName(e.ID, role), multisig.WalletPassword(testSecret, e.ID, role)); err != nil {
+		name := res.Wallets[role]
+		if err := c.OpenWallet(ctx, name, multisig.WalletPassword(testSecret, name)); err != nil {
 			t.Fatalf("open %s wallet: %v", role, err)
 		}
 		st, err := c.IsMultisig(ctx)

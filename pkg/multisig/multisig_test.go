@@ -74,15 +74,15 @@ func TestParseMode(t *testing.T) {
 
 func TestWalletPassword(t *testing.T) {
 	secret := []byte(strings.Repeat("k", 32))
-	a := WalletPassword(secret, "e1", RoleBuyer)
-	if a != WalletPassword(secret, "e1", RoleBuyer) {
+	a := WalletPassword(secret, WalletName("e1", RoleBuyer))
+	if a != WalletPassword(secret, WalletName("e1", RoleBuyer)) {
 		t.Fatal("password is not deterministic")
 	}
 	seen := map[string]bool{a: true}
 	for _, p := range []string{
-		WalletPassword(secret, "e1", RoleVendor),
-		WalletPassword(secret, "e2", RoleBuyer),
-		WalletPassword([]byte(strings.Repeat("j", 32)), "e1", RoleBuyer),
+		WalletPassword(secret, WalletName("e1", RoleVendor)),
+		WalletPassword(secret, WalletName("e2", RoleBuyer)),
+		WalletPassword([]byte(strings.Repeat("j", 32)), WalletName("e1", RoleBuyer)),
 	} {
 		if seen[p] {
 			t.Fatalf("password %s repeats for a different wallet or secret", p)

@@ -10,14 +10,13 @@ import (
 // MinSecretLen is the minimum length of the master secret.
 const MinSecretLen = 32
 
-// WalletPassword derives a role's wallet password from the master secret, so
-// that no wallet password is ever stored: HMAC-SHA256(secret, escrow ID, role).
-func WalletPassword(secret []byte, escrowID string, role Role) string {
+// WalletPassword derives a wallet's password from the master secret and the
+// wallet's file name, so that no wallet password is ever stored:
+// HMAC-SHA256(secret, name).
+func WalletPassword(secret []byte, wallet string) string {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte("escrowd/wallet-password/v1\x00"))
-	m.Write([]byte(escrowID))
-	m.Write([]byte{0})
-	m.Write([]byte(role))
+	m.Write([]byte(wallet))
 	return hex.EncodeToString(m.Sum(nil))
 }
 

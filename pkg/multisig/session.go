@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 )
 
 // session is one role's wallet on the server that serves it during a setup.
 type session struct {
+	server    *walletpool.Server
 	escrowID  string
 	role      Role
 	wallet    string // wallet file name
@@ -22,6 +24,12 @@ type session struct {
 	// switching: the server is shared between roles (or escrows), so each step
 	// first opens this role's wallet.
 	switching bool
+	// adopted: the wallet is a fresh one from the warm reserve, already open.
+	adopted bool
+}
+
+func (s *session) adopt(wallet, password string) {
+	s.wallet, s.password, s.adopted = wallet, password, true
 }
 
 // step returns ctx tagged with the session's role and round for middleware.

@@ -22,6 +22,18 @@ func (c *Coordinator) setup(ctx context.Context, e Escrow, ss []*session) (Resul
 
 	err := c.phase(ctx, PhaseCreateWallets, func(ctx context.Context) error {
 		return each(ctx, func(ctx context.Context, _ int, s *session) error {
+			if s.adopted {
+				// A reserve wallet is used only if it is still open and fresh
+				// (a restarted server has no wallet open).
+				st, err := s.client.IsMultisig(s.step(ctx, 0))
+				c.cfg.Reserve.record(err == nil && !st.Multisig)
+				if err == nil && !st.Multisig {
+					return nil
+				}
+				s.adopted = false
+				s.wallet = WalletName(e.ID, s.role)
+				s.password = WalletPassword(c.cfg.Secret, s.wallet)
+			}
 			if err := s.client.CreateWallet(s.step(ctx, 0), s.wallet, s.password); err != nil {
 				return s.fail(0, "create_wallet", err)
 			}

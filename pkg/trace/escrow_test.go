@@ -202,7 +202,7 @@ func TestSuccessfulEscrowFile(t *testing.T) {
 	}
 
 	for _, role := range multisig.Roles {
-		sec.add("wallet password", multisig.WalletPassword(testSecret, e.ID, role))
+		sec.add("wallet password", multisig.WalletPassword(testSecret, res.Wallets[role]))
 	}
 	sec.add("master secret", string(testSecret))
 	sec.add("multisig address", res.Address)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -22,6 +23,15 @@ type PoolOptions struct {
 	// SetSize is the number of servers a typical Acquire asks for; Ready
 	// reports whether that many servers are healthy. 0 means DefaultSetSize.
 	SetSize int
+	// Prefer, when set, ranks free servers: Acquire hands out servers for
+	// which it reports true first (e.g. those with a fresh wallet open ahead
+	// of demand). It is called with the pool's lock held: keep it cheap and
+	// never call the pool from it.
+	Prefer func(*Server) bool
+	// OnRelease, when set, is called after every release of a lease, with
+	// the pool's lock held: it must not block or call the pool (a
+	// non-blocking send on a channel is the intended use).
+	OnRelease func()
 }
 
 // PoolStats is a snapshot of a Pool's state, for metrics and readiness.
@@ -43,6 +53,8 @@ type Pool struct {
 	servers    []*Server
 	maxWaiters int
 	setSize    int
+	prefer     func(*Server) bool
+	onRelease  func()
 	unwatch    []func()
 
 	mu     sync.Mutex
@@ -100,6 +112,8 @@ func NewPool(servers []*Server, opts PoolOptions) (*Pool, error) {
 		servers:    append([]*Server(nil), servers...),
 		maxWaiters: opts.MaxWaiters,
 		setSize:    opts.SetSize,
+		prefer:     opts.Prefer,
+		onRelease:  opts.OnRelease,
 		leased:     make([]bool, len(servers)),
 	}
 	for _, s := range p.servers {
@@ -173,6 +187,23 @@ func (p *Pool) Acquire(ctx context.Context, n int) (*Lease, error) {
 	return nil, fmt.Errorf("walletpool: acquire %d servers: %w", n, ctx.Err())
 }
 
+// TryAcquire leases the one server s if it is in the pool, free, healthy and
+// nobody waits for servers; it never waits. Background work (filling a warm
+// reserve) uses it so that it never takes a server an escrow is waiting for.
+func (p *Pool) TryAcquire(s *Server) (*Lease, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || len(p.queue) > 0 {
+		return nil, false
+	}
+	i := slices.Index(p.servers, s)
+	if i < 0 || p.leased[i] || !s.Healthy() {
+		return nil, false
+	}
+	p.leased[i] = true
+	return p.newLease([]int{i}), true
+}
+
 // Ready reports whether the pool could serve a set of SetSize servers now or
 // once leases are released: it is open and enough of its servers are healthy.
 func (p *Pool) Ready() bool {
@@ -238,17 +269,28 @@ func (p *Pool) healthChanged() {
 // leased, or nil if there are not enough.
 func (p *Pool) pickLocked(n int) []int {
 	idx := make([]int, 0, n)
-	for i, s := range p.servers {
-		if !p.leased[i] && s.Healthy() {
+	// With a Prefer function, two passes: preferred servers, then the rest.
+	for pass := 0; pass < 2 && len(idx) < n; pass++ {
+		for i, s := range p.servers {
+			if p.leased[i] || !s.Healthy() || slices.Contains(idx, i) {
+				continue
+			}
+			if pass == 0 && p.prefer != nil && !p.prefer(s) {
+				continue
+			}
 			idx = append(idx, i)
 			if len(idx) == n {
 				break
 			}
 		}
+		if p.prefer == nil {
+			break
+		}
 	}
 	if len(idx) < n {
 		return nil
 	}
+	slices.Sort(idx)
 	for _, i := range idx {
 		p.leased[i] = true
 	}
@@ -287,6 +329,9 @@ func (p *Pool) releaseLocked(idx []int) {
 		p.leased[i] = false
 	}
 	p.dispatchLocked()
+	if p.onRelease != nil {
+		p.onRelease()
+	}
 }
 
 func (p *Pool) newLease(idx []int) *Lease {

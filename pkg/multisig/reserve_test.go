@@ -1,0 +1,88 @@
+package multisig_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/multisig"
+	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
+)
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond) // polling background work, not a fix
+	}
+}
+
+// TestWarmReserve: with fresh wallets created ahead of demand, an escrow
+// adopts them instead of creating its own, and the reserve refills after.
+func TestWarmReserve(t *testing.T) {
+	wallettest.Skip(t)
+	srv := servers.Servers()[:3]
+	r, err := multisig.NewReserve(3, testSecret, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := walletpool.NewPool(srv, walletpool.PoolOptions{Prefer: r.Holds, OnRelease: r.Kick})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	r.Start(pool, srv)
+	defer r.Stop()
+	waitUntil(t, "the reserve to fill", func() bool { return r.Stats().Ready == 3 })
+
+	var log callLog
+	c, err := multisig.New(multisig.Config{Pool: pool, Secret: testSecret, Reserve: r, Middleware: log.middleware})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEscrow()
+	res, err := c.Run(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, call := range log.calls {
+		if call.method == "create_wallet" {
+			t.Fatalf("the escrow created a wallet although the reserve had three: %+v", call)
+		}
+	}
+	for _, role := range multisig.Roles {
+		if !strings.HasPrefix(res.Wallets[role], "reserve_") {
+			t.Fatalf("%s wallet %q is not from the reserve", role, res.Wallets[role])
+		}
+	}
+	if st := r.Stats(); st.Hits != 3 || st.Misses != 0 {
+		t.Fatalf("reserve stats %+v, want 3 hits", st)
+	}
+	verifyWallets(t, pool, e, res)
+	waitUntil(t, "the reserve to refill", func() bool { return r.Stats().Ready == 3 })
+
+	// A reserve wallet lost with its server's restart is not used: the
+	// escrow creates its own instead.
+	r.Stop()
+	for _, s := range srv {
+		if err := s.Client().CloseWallet(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e2 := newEscrow()
+	res2, err := c.Run(context.Background(), e2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.Wallets[multisig.RoleBuyer] != multisig.WalletName(e2.ID, multisig.RoleBuyer) {
+		t.Fatalf("buyer wallet %q: a vanished reserve wallet was used", res2.Wallets[multisig.RoleBuyer])
+	}
+	if st := r.Stats(); st.Misses != 3 {
+		t.Fatalf("reserve stats %+v, want 3 misses after the wallets vanished", st)
+	}
+}
