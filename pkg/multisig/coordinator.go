@@ -30,6 +30,9 @@ type Config struct {
 	// Reserve, in leased mode, supplies fresh wallets created ahead of demand
 	// (see Reserve); nil creates every wallet during the setup.
 	Reserve *Reserve
+	// CallTimeout bounds every wallet RPC call of a setup (a hung server
+	// fails the escrow instead of holding it forever); default 2 minutes.
+	CallTimeout time.Duration
 	// CleanupTimeout bounds closing the wallets after a setup; default 30 s.
 	CleanupTimeout time.Duration
 	// MaxQueue bounds how many escrows may wait for the global lock; default 64.
@@ -85,6 +88,9 @@ func New(cfg Config) (*Coordinator, error) {
 	cfg.Mode = cfg.mode()
 	if cfg.CleanupTimeout <= 0 {
 		cfg.CleanupTimeout = 30 * time.Second
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 2 * time.Minute
 	}
 	c := &Coordinator{cfg: cfg, obs: cfg.Observer, logger: cfg.Logger}
 	if c.obs == nil {
@@ -177,7 +183,7 @@ func (c *Coordinator) sessions(e Escrow, servers []*walletpool.Server, switching
 	out := make([]*session, Participants)
 	for i, role := range Roles {
 		srv := servers[i]
-		raw := srv.Client()
+		raw := srv.Client().With(deadline(c.cfg.CallTimeout))
 		client := raw
 		if c.cfg.Middleware != nil {
 			client = raw.With(c.cfg.Middleware)
@@ -195,6 +201,18 @@ func (c *Coordinator) sessions(e Escrow, servers []*walletpool.Server, switching
 		}
 	}
 	return out
+}
+
+// deadline is middleware that bounds each call, so that the error (and its
+// span) says which call a hung server never answered.
+func deadline(d time.Duration) walletrpc.Middleware {
+	return func(next walletrpc.Invoker) walletrpc.Invoker {
+		return func(ctx context.Context, call *walletrpc.Call) error {
+			ctx, cancel := context.WithTimeout(ctx, d)
+			defer cancel()
+			return next(ctx, call)
+		}
+	}
 }
 
 // closeWallets saves and closes the escrow's open wallets so that no state is
