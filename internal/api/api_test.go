@@ -1,0 +1,149 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/escrowd/escrowd/internal/api"
+	"github.com/escrowd/escrowd/internal/escrows"
+	"github.com/escrowd/escrowd/internal/store"
+	"github.com/escrowd/escrowd/pkg/multisig"
+)
+
+// gateRunner is the coordinator's stand-in: each Run waits for gate (if set)
+// or its context, then succeeds with an address derived from the escrow.
+type gateRunner struct {
+	started chan string
+	gate    chan struct{}
+}
+
+func (g *gateRunner) Run(ctx context.Context, e multisig.Escrow) (multisig.Result, error) {
+	g.started <- e.ID
+	if g.gate != nil {
+		select {
+		case <-g.gate:
+		case <-ctx.Done():
+			return multisig.Result{}, ctx.Err()
+		}
+	}
+	return multisig.Result{Address: "4addr" + e.ID}, nil
+}
+
+type fixture struct {
+	srv       *httptest.Server
+	svc       *escrows.Service
+	store     *store.Store
+	runner    *gateRunner
+	tracesDir string
+	spans     *tracetest.InMemoryExporter
+	links     chan context.Context
+}
+
+type options struct {
+	token       string
+	maxInFlight int
+	tracesDir   bool
+	gate        bool
+	ready       func() bool
+}
+
+func newFixture(t *testing.T, o options) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{runner: &gateRunner{started: make(chan string, 100)}, links: make(chan context.Context, 100)}
+	if o.gate {
+		f.runner.gate = make(chan struct{})
+	}
+	if o.maxInFlight == 0 {
+		o.maxInFlight = 8
+	}
+	dir := t.TempDir()
+	st, err := store.Open(ctx, filepath.Join(dir, "escrowd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.store = st
+	f.svc, err = escrows.New(escrows.Config{Store: st, Runner: f.runner, MaxInFlight: o.maxInFlight,
+		Link: func(dst, src context.Context) context.Context {
+			f.links <- src
+			return dst
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.tracesDir {
+		f.tracesDir = filepath.Join(dir, "traces")
+		if err := os.Mkdir(f.tracesDir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.spans = tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(f.spans))
+	h, err := api.New(api.Config{Service: f.svc, TracesDir: f.tracesDir, Token: o.token, Ready: o.ready,
+		TracerProvider: tp, Propagator: propagation.TraceContext{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewServer(h)
+	t.Cleanup(func() {
+		f.srv.Close()
+		if f.runner.gate != nil {
+			select {
+			case <-f.runner.gate:
+			default:
+				close(f.runner.gate)
+			}
+		}
+		f.svc.Shutdown(ctx) //nolint:errcheck // runs end once the gate is open
+		st.Close()
+	})
+	return f
+}
+
+// do sends a request and decodes a JSON answer into a map.
+func (f *fixture) do(t *testing.T, method, path, body string, header http.Header) (*http.Response, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("%s %s: answer is not a JSON object: %q", method, path, raw)
+		}
+	}
+	return resp, m
+}
+
+func (f *fixture) count(t *testing.T) int {
+	t.Helper()
+	n, err := f.store.Count(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

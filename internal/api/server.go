@@ -1,0 +1,109 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/propagation"
+	oteltrace "go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/escrowd/escrowd/internal/escrows"
+)
+
+// Limits of the API.
+const (
+	// MaxBodyBytes bounds a request body; a larger one is refused with 413.
+	MaxBodyBytes = 64 << 10
+	// DefaultMaxWait caps ?wait= on POST /api/escrow/init.
+	DefaultMaxWait = 10 * time.Minute
+	// Retry-After values, in seconds: an escrow takes 10-60 s, so a slot
+	// frees within about that; a restarting daemon takes longer.
+	retryAfterBusy     = "15"
+	retryAfterShutdown = "30"
+	defaultListLimit   = 50
+	maxListLimit       = 1000
+)
+
+// Config configures the API.
+type Config struct {
+	Service *escrows.Service
+	// TracesDir holds the escrow_<id>.json files; "" when instrumentation is off.
+	TracesDir string
+	// Token, when not empty, is required as a bearer token on /api/.
+	Token string
+	// Ready reports whether the wallet pool can take escrows (GET /readyz);
+	// nil means always ready.
+	Ready func() bool
+	// TracerProvider makes the server spans; nil makes none.
+	TracerProvider oteltrace.TracerProvider
+	// Propagator reads the caller's trace context; nil means W3C trace context.
+	Propagator propagation.TextMapPropagator
+	// MaxWait caps ?wait=; default DefaultMaxWait.
+	MaxWait time.Duration
+	Logger  *slog.Logger
+}
+
+// New returns the API's HTTP handler.
+func New(cfg Config) (http.Handler, error) {
+	if cfg.Service == nil {
+		return nil, errors.New("api: no escrow service")
+	}
+	if cfg.TracerProvider == nil {
+		cfg.TracerProvider = noop.NewTracerProvider()
+	}
+	if cfg.Propagator == nil {
+		cfg.Propagator = propagation.TraceContext{}
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = DefaultMaxWait
+	}
+	if cfg.Ready == nil {
+		cfg.Ready = func() bool { return true }
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &handlers{cfg: cfg}
+
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = errorHandler(cfg.Logger)
+	// Probes are polled constantly; a span each would drown the escrows' traces.
+	e.Use(serverSpans(cfg.TracerProvider, cfg.Propagator, func(route string) bool {
+		return route == "/healthz" || route == "/readyz"
+	}))
+	e.Use(recoverPanics(cfg.Logger))
+
+	e.GET("/healthz", h.healthz)
+	e.GET("/readyz", h.readyz)
+
+	g := e.Group("/api")
+	if cfg.Token != "" {
+		g.Use(bearerAuth(cfg.Token))
+	}
+	g.POST("/escrow/init", h.initEscrow)
+	g.GET("/escrow/:id", h.getEscrow)
+	g.GET("/escrow/:id/trace", h.getTrace)
+	g.GET("/escrows", h.listEscrows)
+	return e, nil
+}
+
+type handlers struct {
+	cfg Config
+}
+
+func (h *handlers) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "alive"})
+}
+
+func (h *handlers) readyz(c echo.Context) error {
+	if !h.cfg.Ready() {
+		return fail(http.StatusServiceUnavailable, "not ready: the wallet server pool has no healthy servers yet")
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}

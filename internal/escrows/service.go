@@ -1,0 +1,323 @@
+package escrows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/escrowd/escrowd/internal/store"
+	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/multisig"
+)
+
+// Runner runs one escrow's multisig setup and blocks until it ends
+// (*multisig.Coordinator). The Service calls it from one goroutine per
+// escrow, concurrently; ctx is cancelled when the Service shuts down.
+type Runner interface {
+	Run(ctx context.Context, e multisig.Escrow) (multisig.Result, error)
+}
+
+// Errors of Submit that callers tell apart with errors.Is. A *ValidationError
+// is the third kind of refusal. Nothing is stored for any of them.
+var (
+	// ErrBusy: as many escrows as allowed are in flight; try again later.
+	ErrBusy = errors.New("too many escrows in flight")
+	// ErrShuttingDown: the service no longer accepts escrows.
+	ErrShuttingDown = errors.New("shutting down")
+)
+
+// ErrNotFound is returned for an unknown escrow ID (store.ErrNotFound).
+var ErrNotFound = store.ErrNotFound
+
+// Reasons recorded as an escrow's error when it did not end on its own.
+const (
+	// ReasonShutdown: the process stopped it at shutdown, after the grace period.
+	ReasonShutdown = "shutdown"
+	// ReasonInterrupted: the process stopped without finishing it (see store).
+	ReasonInterrupted = store.ReasonInterrupted
+)
+
+// Config configures a Service.
+type Config struct {
+	Store  *store.Store
+	Runner Runner
+	// MaxInFlight bounds the escrows that are pending or running at once;
+	// Submit refuses more with ErrBusy. Must be > 0.
+	MaxInFlight int
+	// Link carries the submitting request's span into the escrow's run
+	// context, so that the escrow's own trace links back to the request
+	// (trace.LinkRequest). nil links nothing.
+	Link func(dst, src context.Context) context.Context
+	// FinishTimeout bounds recording an escrow's end in the store; default 10 s.
+	FinishTimeout time.Duration
+	// CancelGrace is how long Shutdown waits for cancelled runs to return
+	// before it records them failed itself; default 10 s.
+	CancelGrace time.Duration
+	Logger      *slog.Logger
+}
+
+// Service runs escrows. It is safe for concurrent use.
+type Service struct {
+	cfg    Config
+	logger *slog.Logger
+
+	// runCtx is the parent of every run; cancelRuns ends them at shutdown.
+	runCtx     context.Context
+	cancelRuns context.CancelFunc
+	runs       sync.WaitGroup
+
+	mu       sync.Mutex
+	inFlight map[string]chan struct{} // closed when the escrow's end is recorded
+	reserved int                      // admitted but not yet in inFlight
+	closing  bool
+}
+
+// New returns a Service. It does not touch the store: call
+// store.MarkInterrupted before, once, at start-up.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("escrow service: no store")
+	}
+	if cfg.Runner == nil {
+		return nil, errors.New("escrow service: no runner")
+	}
+	if cfg.MaxInFlight <= 0 {
+		return nil, fmt.Errorf("escrow service: MaxInFlight %d, want > 0", cfg.MaxInFlight)
+	}
+	if cfg.FinishTimeout <= 0 {
+		cfg.FinishTimeout = 10 * time.Second
+	}
+	if cfg.CancelGrace <= 0 {
+		cfg.CancelGrace = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Service{
+		cfg:        cfg,
+		logger:     cfg.Logger,
+		runCtx:     ctx,
+		cancelRuns: cancel,
+		inFlight:   map[string]chan struct{}{},
+	}, nil
+}
+
+// Submit checks req, admits it, stores it pending and starts its setup in the
+// background; it returns the stored escrow without waiting for the setup.
+// Refusals (a *ValidationError, ErrBusy, ErrShuttingDown) store nothing.
+// The span in ctx (the HTTP request's) is linked from the escrow's trace.
+func (s *Service) Submit(ctx context.Context, req Request) (store.Escrow, error) {
+	if err := req.Validate(); err != nil {
+		return store.Escrow{}, err
+	}
+	if err := s.admit(); err != nil {
+		return store.Escrow{}, err
+	}
+	e, err := s.create(ctx, req)
+	if err != nil {
+		s.release()
+		return store.Escrow{}, err
+	}
+
+	done := make(chan struct{})
+	s.mu.Lock()
+	s.reserved--
+	s.inFlight[e.ID] = done
+	s.runs.Add(1)
+	s.mu.Unlock()
+
+	runCtx := s.runCtx
+	if s.cfg.Link != nil {
+		runCtx = s.cfg.Link(runCtx, ctx)
+	}
+	go s.run(runCtx, e, done)
+	return e, nil
+}
+
+func (s *Service) admit() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return ErrShuttingDown
+	}
+	if len(s.inFlight)+s.reserved >= s.cfg.MaxInFlight {
+		return fmt.Errorf("%w (limit %d)", ErrBusy, s.cfg.MaxInFlight)
+	}
+	s.reserved++
+	return nil
+}
+
+func (s *Service) release() {
+	s.mu.Lock()
+	s.reserved--
+	s.mu.Unlock()
+}
+
+func (s *Service) create(ctx context.Context, req Request) (store.Escrow, error) {
+	id := uuid.NewString()
+	traceID, err := escrowtrace.TraceIDFor(id)
+	if err != nil {
+		return store.Escrow{}, fmt.Errorf("submit escrow: %w", err)
+	}
+	e := store.Escrow{
+		ID: id, TraceID: traceID,
+		BuyerID: req.BuyerID, VendorID: req.VendorID, Amount: req.Amount,
+		Status: store.StatusPending, CreatedAt: time.Now().UTC(),
+	}
+	if err := s.cfg.Store.Create(ctx, e); err != nil {
+		return store.Escrow{}, fmt.Errorf("submit escrow: %w", err)
+	}
+	return e, nil
+}
+
+// run is one escrow's background life: running, the setup, its end recorded.
+func (s *Service) run(ctx context.Context, e store.Escrow, done chan struct{}) {
+	defer s.runs.Done()
+	defer func() {
+		s.mu.Lock()
+		delete(s.inFlight, e.ID)
+		s.mu.Unlock()
+		close(done)
+	}()
+	log := s.logger.With("escrow_id", e.ID)
+
+	status, addr, reason := store.StatusFailed, "", ""
+	if err := s.record(func(ctx context.Context) error { return s.cfg.Store.SetRunning(ctx, e.ID) }); err != nil {
+		log.Error("escrow not started: cannot record it running", "err", err)
+		reason = "internal error: " + err.Error()
+	} else {
+		log.Info("escrow setup started")
+		start := time.Now()
+		res, err := s.runSetup(ctx, e)
+		switch {
+		case err == nil:
+			status, addr = store.StatusReady, res.Address
+			log.Info("escrow ready", "duration", time.Since(start))
+		case ctx.Err() != nil:
+			// Cancelled by Shutdown after its grace period: the coordinator's
+			// error is a consequence, the reason is the shutdown.
+			reason = ReasonShutdown
+			log.Warn("escrow stopped by shutdown", "err", err)
+		default:
+			reason = err.Error()
+			log.Warn("escrow failed", "err", err, "duration", time.Since(start))
+		}
+	}
+	if err := s.record(func(ctx context.Context) error {
+		return s.cfg.Store.Finish(ctx, e.ID, status, addr, reason)
+	}); err != nil {
+		// The next start marks it interrupted.
+		log.Error("cannot record escrow end", "status", status, "err", err)
+	}
+}
+
+// runSetup calls the runner, turning a panic into an error so that one bad
+// escrow does not take the daemon and every other escrow down.
+func (s *Service) runSetup(ctx context.Context, e store.Escrow) (res multisig.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error: setup panicked: %v", p)
+		}
+	}()
+	return s.cfg.Runner.Run(ctx, multisig.Escrow{ID: e.ID, BuyerID: e.BuyerID, VendorID: e.VendorID, Amount: e.Amount})
+}
+
+// record writes to the store with a context of its own: the end of an escrow
+// must be recorded even when its run was cancelled.
+func (s *Service) record(write func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.FinishTimeout)
+	defer cancel()
+	return write(ctx)
+}
+
+// Get returns an escrow; errors.Is(err, ErrNotFound) for an unknown ID.
+func (s *Service) Get(ctx context.Context, id string) (store.Escrow, error) {
+	return s.cfg.Store.Get(ctx, id)
+}
+
+// Wait blocks until the escrow is ready or failed, or ctx is done, and
+// returns it as it is then (a ctx that ends is not an error here: the caller
+// asked to wait at most that long).
+func (s *Service) Wait(ctx context.Context, id string) (store.Escrow, error) {
+	s.mu.Lock()
+	done := s.inFlight[id]
+	s.mu.Unlock()
+	if done != nil {
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+	}
+	// The caller's ctx may be over; the read is short and must still happen.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.FinishTimeout)
+	defer cancel()
+	return s.cfg.Store.Get(rctx, id)
+}
+
+// List returns up to limit escrows, newest first; status "" means all.
+func (s *Service) List(ctx context.Context, status store.Status, limit int) ([]store.Escrow, error) {
+	return s.cfg.Store.List(ctx, status, limit)
+}
+
+// InFlight is how many escrows are admitted and not yet finished.
+func (s *Service) InFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.inFlight) + s.reserved
+}
+
+// Shutdown stops accepting escrows and lets the running ones finish until ctx
+// is done; then it cancels them, and each is recorded failed with
+// ReasonShutdown as its runner returns. It returns once every run has ended
+// and been recorded; the error says how many had to be cancelled.
+func (s *Service) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+
+	all := make(chan struct{})
+	go func() {
+		s.runs.Wait()
+		close(all)
+	}()
+	select {
+	case <-all:
+		s.cancelRuns()
+		return nil
+	case <-ctx.Done():
+	}
+	n := s.InFlight()
+	s.logger.Warn("shutdown timeout: cancelling running escrows", "escrows", n)
+	s.cancelRuns()
+	// The coordinator returns promptly on cancellation (its wallet calls
+	// take ctx); waiting for it is what lets each end be recorded. A runner
+	// that ignores cancellation is given CancelGrace, then its escrow is
+	// recorded here so that none is left running in the store.
+	t := time.NewTimer(s.cfg.CancelGrace)
+	defer t.Stop()
+	select {
+	case <-all:
+	case <-t.C:
+		s.mu.Lock()
+		stuck := make([]string, 0, len(s.inFlight))
+		for id := range s.inFlight {
+			stuck = append(stuck, id)
+		}
+		s.mu.Unlock()
+		for _, id := range stuck {
+			s.logger.Error("escrow did not stop after cancellation", "escrow_id", id)
+			if err := s.record(func(ctx context.Context) error {
+				return s.cfg.Store.Finish(ctx, id, store.StatusFailed, "", ReasonShutdown)
+			}); err != nil && !errors.Is(err, store.ErrFinal) {
+				s.logger.Error("cannot record escrow end", "escrow_id", id, "err", err)
+			}
+		}
+	}
+	return fmt.Errorf("shutdown: %d escrows cancelled: %w", n, ctx.Err())
+}

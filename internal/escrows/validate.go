@@ -1,0 +1,96 @@
+package escrows
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// MaxAmount is the largest amount accepted, in atomic units: Monero's
+// MONEY_SUPPLY constant, which is the uint64 maximum.
+const MaxAmount uint64 = math.MaxUint64
+
+// maxIDLen bounds participant IDs, which end up in logs and traces.
+const maxIDLen = 64
+
+// ValidationError says which field of a request is wrong and why. Nothing has
+// been stored or started when Submit returns one.
+type ValidationError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Reason }
+
+// Request asks for a new escrow.
+type Request struct {
+	BuyerID  string
+	VendorID string
+	// Amount is in atomic units (piconero), 1..MaxAmount.
+	Amount uint64
+}
+
+// Validate checks a request before anything is stored.
+func (r Request) Validate() error {
+	if err := validID("buyer_id", r.BuyerID); err != nil {
+		return err
+	}
+	if err := validID("vendor_id", r.VendorID); err != nil {
+		return err
+	}
+	if r.Amount == 0 {
+		return &ValidationError{Field: "amount", Reason: "must be at least 1 atomic unit"}
+	}
+	return nil
+}
+
+// validID accepts [A-Za-z0-9_-]{1,64}: IDs that are safe in logs, file names
+// and trace attributes without escaping.
+func validID(field, id string) error {
+	if id == "" {
+		return &ValidationError{Field: field, Reason: "must not be empty"}
+	}
+	if len(id) > maxIDLen {
+		return &ValidationError{Field: field, Reason: fmt.Sprintf("is %d bytes long, at most %d allowed", len(id), maxIDLen)}
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return &ValidationError{Field: field, Reason: "may contain only letters A-Z a-z, digits, '_' and '-'"}
+		}
+	}
+	return nil
+}
+
+// ParseAmount parses an amount from the text of a JSON number. Only a plain
+// decimal integer is an amount: a sign, fraction or exponent is refused rather
+// than rounded, because a rounded amount is a different escrow.
+func ParseAmount(lit string) (uint64, error) {
+	bad := func(reason string) error { return &ValidationError{Field: "amount", Reason: reason} }
+	switch {
+	case lit == "":
+		return 0, bad("is missing")
+	case lit[0] == '-':
+		return 0, bad("must not be negative")
+	case strings.ContainsAny(lit, ".eE"):
+		return 0, bad("must be a whole number of atomic units, without fraction or exponent")
+	}
+	for i := 0; i < len(lit); i++ {
+		if lit[i] < '0' || lit[i] > '9' {
+			return 0, bad("must be a JSON number (an integer count of atomic units)")
+		}
+	}
+	n, err := strconv.ParseUint(lit, 10, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, bad(fmt.Sprintf("exceeds Monero's money supply (%d atomic units)", MaxAmount))
+	}
+	if err != nil {
+		return 0, bad("must be an integer count of atomic units")
+	}
+	if n == 0 {
+		return 0, bad("must be at least 1 atomic unit")
+	}
+	return n, nil
+}
