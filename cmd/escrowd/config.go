@@ -1,0 +1,458 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/escrowd/escrowd/pkg/multisig"
+	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
+)
+
+// version is set at build time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+// Defaults of the configuration.
+const (
+	defaultListen          = "127.0.0.1:8080"
+	defaultDataDir         = "data"
+	defaultPoolSize        = 9 // three escrows at a time in leased mode
+	defaultShutdownTimeout = time.Minute
+)
+
+// config is escrowd's configuration: flags over ESCROWD_* variables over defaults.
+type config struct {
+	Listen           string
+	DataDir          string
+	TracesDir        string // "" = pkg/trace's default (or ESCROWD_TRACES_DIR)
+	Instrument       string // "", "true" or "false": overrides ENABLE_INSTRUMENTATION when set
+	Mode             multisig.Mode
+	PoolSize         int
+	WalletRPC        []walletpool.External
+	WalletRPCBinary  string
+	MaxInFlight      int // 0 = from the pool size
+	Reserve          int // -1 = one fresh wallet per server in leased mode
+	SharedBarrier    int
+	ShutdownTimeout  time.Duration
+	MasterSecretFile string // "" = <data>/master.key
+	APIToken         string
+	LogLevel         slog.Level
+	ShowVersion      bool
+
+	// source names where each setting came from, e.g. "--pool-size=2" or
+	// "ESCROWD_POOL_SIZE=2", so that an error says what to change.
+	source map[string]string
+	// poolSizeSet is true when the pool size was given rather than defaulted.
+	poolSizeSet bool
+}
+
+// errHelp is returned by parseConfig when --help was asked for.
+var errHelp = flag.ErrHelp
+
+// setting is one flag with its environment variable.
+type setting struct {
+	flag, env, usage string
+}
+
+var settings = []setting{
+	{"listen", "ESCROWD_LISTEN", "address to serve the API on (host:port); a non-loopback address requires ESCROWD_API_TOKEN"},
+	{"data-dir", "ESCROWD_DATA_DIR", "directory for the escrow database (escrowd.db), wallets/, logs/ and master.key; created 0700"},
+	{"traces-dir", "ESCROWD_TRACES_DIR", "directory for the escrow_<id>.json trace files when instrumentation is on (default ./traces)"},
+	{"instrument", "ENABLE_INSTRUMENTATION", "trace escrows (OpenTelemetry: trace files, and OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set); true or false"},
+	{"mode", "ESCROWD_MODE", "how escrows use wallet servers: leased (one server per role per escrow, the default), shared (one server, no lock: reproduces the original race, never for real escrows) or global-lock (one server, one escrow at a time)"},
+	{"pool-size", "ESCROWD_POOL_SIZE", "embedded monero-wallet-rpc servers to start in leased mode (at least 3, one per role; 3 per concurrent escrow); shared and global-lock modes use 1"},
+	{"wallet-rpc", "ESCROWD_WALLET_RPC", "use this external wallet RPC server instead of starting our own, e.g. http://user:pass@127.0.0.1:18083 (repeat the flag, or comma-separate in the variable); credentials come from the URL and are never logged"},
+	{"wallet-rpc-binary", "ESCROWD_WALLET_RPC_BINARY", "monero-wallet-rpc executable for the embedded servers (a path, or a name looked up in PATH)"},
+	{"max-in-flight", "ESCROWD_MAX_IN_FLIGHT", "escrows pending or running at once before new ones get 503 (0 = 4 per 3 servers)"},
+	{"reserve", "ESCROWD_RESERVE", "fresh wallets to keep created ahead of demand in leased mode (-1 = one per server, 0 = none)"},
+	{"shared-barrier", "ESCROWD_SHARED_BARRIER", "shared mode only: line this many concurrent escrows up at each step so the race shows every time (a reproduction tool; 0 = off)"},
+	{"shutdown-timeout", "ESCROWD_SHUTDOWN_TIMEOUT", "on SIGTERM/SIGINT, how long running escrows may take to finish before they are stopped and marked failed"},
+	{"master-secret-file", "ESCROWD_MASTER_SECRET_FILE", "file holding the master secret wallet passwords are derived from (>= 32 bytes, mode 0600; default <data-dir>/master.key, created at first start)"},
+	{"log-level", "ESCROWD_LOG_LEVEL", "debug, info, warn or error"},
+}
+
+// parseConfig reads the environment, then the flags. Errors name the flag or
+// variable to change.
+// --help prints the usage to stdout; a bad flag is returned as an error for
+// run to report with the others, without the whole usage around it.
+func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (config, error) {
+	c := config{
+		Listen:          defaultListen,
+		DataDir:         defaultDataDir,
+		Mode:            multisig.ModeLeased,
+		PoolSize:        defaultPoolSize,
+		Reserve:         -1,
+		ShutdownTimeout: defaultShutdownTimeout,
+		LogLevel:        slog.LevelInfo,
+		APIToken:        getenv("ESCROWD_API_TOKEN"),
+		source:          map[string]string{},
+	}
+	fs := flag.NewFlagSet("escrowd", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+
+	var errs []error
+	var flagErr error
+	for _, s := range settings {
+		v := &value{c: &c, name: s.flag, flagErr: &flagErr}
+		if ev := getenv(s.env); ev != "" && s.env != "ENABLE_INSTRUMENTATION" { // pkg/trace reads that one itself
+			if err := v.Set(ev); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%s: %w", s.env, redact(s.flag, ev), err))
+			}
+			c.source[s.flag] = s.env + "=" + redact(s.flag, ev)
+		}
+		v.fromFlag = true
+		fs.Var(v, s.flag, s.usage)
+	}
+	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(fs, stdout)
+		}
+		if flagErr != nil {
+			return c, flagErr
+		}
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected argument %q: escrowd takes only flags (see --help)", fs.Arg(0)))
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name != "version" {
+			c.source[f.Name] = "--" + f.Name + "=" + redact(f.Name, f.Value.String())
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func usage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprintf(w, `escrowd %s: 2-of-3 Monero multisig escrows over HTTP, each escrow an OpenTelemetry trace.
+
+Usage: escrowd [flags]
+
+With no flags: serve on %s, start %d monero-wallet-rpc servers (leased mode),
+keep data under ./%s, write traces to ./traces when ENABLE_INSTRUMENTATION=1.
+Every flag can be set by its environment variable; the flag wins.
+
+`, version, defaultListen, defaultPoolSize, defaultDataDir)
+	for _, s := range settings {
+		f := fs.Lookup(s.flag)
+		def := ""
+		if f.DefValue != "" {
+			def = " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(w, "  --%s  [%s]%s\n      %s\n", s.flag, s.env, def, s.usage)
+	}
+	fmt.Fprintf(w, `  --version
+      print the version and exit
+
+Environment only:
+  ESCROWD_API_TOKEN   bearer token required on /api/ (required when --listen is not loopback)
+  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_SDK_DISABLED   OpenTelemetry settings
+  ESCROWD_TRACE_FILES=0, ESCROWD_TRACE_OTLP_SECTION=1   trace file options
+
+API: POST /api/escrow/init, GET /api/escrow/:id, GET /api/escrow/:id/trace,
+     GET /api/escrows?status=&limit=, GET /healthz, GET /readyz
+`)
+}
+
+// value is a flag.Value writing into one config field. The first Set from a
+// flag replaces what the environment gave (a repeated --wallet-rpc appends).
+type value struct {
+	c        *config
+	name     string
+	fromFlag bool
+	flagSeen bool
+	// flagErr receives a bad flag's error in our words: the flag package's
+	// own message quotes the raw value, credentials included.
+	flagErr *error
+}
+
+func (v *value) Set(s string) error {
+	err := v.set(s)
+	if err != nil && v.fromFlag && v.flagErr != nil {
+		*v.flagErr = fmt.Errorf("--%s=%s: %w", v.name, redact(v.name, s), err)
+	}
+	return err
+}
+
+func (v *value) set(s string) error {
+	c := v.c
+	first := v.fromFlag && !v.flagSeen
+	if v.fromFlag {
+		v.flagSeen = true
+	}
+	switch v.name {
+	case "listen":
+		c.Listen = s
+	case "data-dir":
+		c.DataDir = s
+	case "traces-dir":
+		c.TracesDir = s
+	case "instrument":
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return errors.New("want true or false")
+		}
+		c.Instrument = strconv.FormatBool(b)
+	case "mode":
+		m, err := multisig.ParseMode(s)
+		if err != nil {
+			return err
+		}
+		c.Mode = m
+	case "pool-size":
+		return setInt(&c.PoolSize, s, func() { c.poolSizeSet = true })
+	case "wallet-rpc":
+		if first {
+			c.WalletRPC = nil
+		}
+		for _, u := range strings.Split(s, ",") {
+			if u = strings.TrimSpace(u); u == "" {
+				continue
+			}
+			ext, err := parseWalletRPC(u)
+			if err != nil {
+				return err
+			}
+			c.WalletRPC = append(c.WalletRPC, ext)
+		}
+	case "wallet-rpc-binary":
+		c.WalletRPCBinary = s
+	case "max-in-flight":
+		return setInt(&c.MaxInFlight, s, nil)
+	case "reserve":
+		return setInt(&c.Reserve, s, nil)
+	case "shared-barrier":
+		return setInt(&c.SharedBarrier, s, nil)
+	case "shutdown-timeout":
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return errors.New("want a duration such as 60s or 2m")
+		}
+		c.ShutdownTimeout = d
+	case "master-secret-file":
+		c.MasterSecretFile = s
+	case "log-level":
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(s)); err != nil {
+			return errors.New("want debug, info, warn or error")
+		}
+		c.LogLevel = l
+	default:
+		return fmt.Errorf("unknown setting %q", v.name)
+	}
+	return nil
+}
+
+func setInt(dst *int, s string, set func()) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("want a whole number")
+	}
+	*dst = n
+	if set != nil {
+		set()
+	}
+	return nil
+}
+
+// String shows the current value (flag's default in --help); credentials never.
+func (v *value) String() string {
+	if v == nil || v.c == nil {
+		return ""
+	}
+	c := v.c
+	switch v.name {
+	case "listen":
+		return c.Listen
+	case "data-dir":
+		return c.DataDir
+	case "traces-dir":
+		return c.TracesDir
+	case "instrument":
+		return c.Instrument
+	case "mode":
+		return string(c.Mode)
+	case "pool-size":
+		return strconv.Itoa(c.PoolSize)
+	case "wallet-rpc":
+		urls := make([]string, len(c.WalletRPC))
+		for i, e := range c.WalletRPC {
+			urls[i] = e.URL
+		}
+		return strings.Join(urls, ",")
+	case "wallet-rpc-binary":
+		return c.WalletRPCBinary
+	case "max-in-flight":
+		return strconv.Itoa(c.MaxInFlight)
+	case "reserve":
+		return strconv.Itoa(c.Reserve)
+	case "shared-barrier":
+		return strconv.Itoa(c.SharedBarrier)
+	case "shutdown-timeout":
+		return c.ShutdownTimeout.String()
+	case "master-secret-file":
+		return c.MasterSecretFile
+	case "log-level":
+		return c.LogLevel.String()
+	}
+	return ""
+}
+
+// parseWalletRPC splits http://user:pass@host:port into the URL without
+// credentials and the credentials, so that only the former is ever shown.
+func parseWalletRPC(s string) (walletpool.External, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return walletpool.External{}, fmt.Errorf("wallet RPC URL %q: want http://[user:pass@]host:port", redactURL(s))
+	}
+	ext := walletpool.External{}
+	if u.User != nil {
+		ext.Username = u.User.Username()
+		ext.Password, _ = u.User.Password()
+		u.User = nil
+	}
+	ext.URL = u.String()
+	return ext, nil
+}
+
+func redact(name, v string) string {
+	if name != "wallet-rpc" {
+		return v
+	}
+	parts := strings.Split(v, ",")
+	for i, p := range parts {
+		parts[i] = redactURL(strings.TrimSpace(p))
+	}
+	return strings.Join(parts, ",")
+}
+
+// redactURL drops userinfo from a URL-ish string, even an unparseable one.
+func redactURL(s string) string {
+	prefix, rest := "", s
+	if i := strings.Index(s, "://"); i >= 0 {
+		prefix, rest = s[:i+3], s[i+3:]
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		return prefix + "***@" + rest[at+1:]
+	}
+	return s
+}
+
+// where names the source of a setting for an error message.
+func (c config) where(name, fallback string) string {
+	if s, ok := c.source[name]; ok {
+		return s
+	}
+	return fallback
+}
+
+// servers is how many wallet servers escrowd will use.
+func (c config) servers() int {
+	if len(c.WalletRPC) > 0 {
+		return len(c.WalletRPC)
+	}
+	if c.Mode != multisig.ModeLeased {
+		return 1
+	}
+	return c.PoolSize
+}
+
+// maxInFlight is the admission limit: four escrows per three servers, so a
+// few queue behind the ones that run without the queue growing unbounded.
+func (c config) maxInFlight() int {
+	if c.MaxInFlight > 0 {
+		return c.MaxInFlight
+	}
+	return max(c.servers()/multisig.Participants, 1) * 4
+}
+
+// validate checks everything that can be checked before anything starts,
+// and says what to change.
+func (c config) validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		add("%s: want host:port, e.g. 127.0.0.1:8080", c.where("listen", "--listen="+c.Listen))
+	} else {
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			add("%s: port %q is not a number from 0 to 65535", c.where("listen", "--listen"), port)
+		}
+		if !loopback(host) && c.APIToken == "" {
+			add("%s is not a loopback address: set ESCROWD_API_TOKEN so that the API requires a bearer token, or listen on 127.0.0.1", c.where("listen", "--listen="+c.Listen))
+		}
+	}
+	if c.DataDir == "" {
+		add("%s: the data directory must not be empty", c.where("data-dir", "--data-dir"))
+	}
+	switch {
+	case len(c.WalletRPC) > 0:
+		if c.Mode == multisig.ModeLeased && len(c.WalletRPC) < multisig.Participants {
+			add("%s: leased mode needs at least %d wallet servers (one per role), %d given", c.where("wallet-rpc", "--wallet-rpc"), multisig.Participants, len(c.WalletRPC))
+		}
+		if c.Mode != multisig.ModeLeased && len(c.WalletRPC) != 1 {
+			add("%s: %s mode uses exactly one wallet server, %d given", c.where("wallet-rpc", "--wallet-rpc"), c.Mode, len(c.WalletRPC))
+		}
+		if c.poolSizeSet {
+			add("%s: the pool size is for embedded servers; with --wallet-rpc the servers are the ones given, so drop it", c.where("pool-size", "--pool-size"))
+		}
+	case c.Mode == multisig.ModeLeased:
+		if c.PoolSize < multisig.Participants {
+			add("%s: the pool needs at least %d servers (one per role)", c.where("pool-size", "--pool-size"), multisig.Participants)
+		} else if c.PoolSize > walletpool.MaxCount {
+			add("%s: at most %d servers", c.where("pool-size", "--pool-size"), walletpool.MaxCount)
+		}
+	default:
+		if c.poolSizeSet && c.PoolSize != 1 {
+			add("%s: %s mode uses one wallet server; set the pool size to 1 or drop it", c.where("pool-size", "--pool-size"), c.Mode)
+		}
+	}
+	if c.MaxInFlight < 0 {
+		add("%s: must be 0 (automatic) or more", c.where("max-in-flight", "--max-in-flight"))
+	}
+	if c.Reserve < -1 {
+		add("%s: must be -1 (one per server), 0 (none) or more", c.where("reserve", "--reserve"))
+	}
+	if c.SharedBarrier < 0 {
+		add("%s: must be 0 (off) or more", c.where("shared-barrier", "--shared-barrier"))
+	} else if c.SharedBarrier > 0 && c.Mode != multisig.ModeShared {
+		add("%s: the barrier only exists in shared mode (--mode shared)", c.where("shared-barrier", "--shared-barrier"))
+	}
+	if c.ShutdownTimeout <= 0 {
+		add("%s: must be positive, e.g. 60s", c.where("shutdown-timeout", "--shutdown-timeout"))
+	}
+	return errors.Join(errs...)
+}
+
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// paths under the data directory.
+func (c config) walletDir() string { return filepath.Join(c.DataDir, "wallets") }
+func (c config) logDir() string    { return filepath.Join(c.DataDir, "logs") }
+func (c config) dbPath() string    { return filepath.Join(c.DataDir, "escrowd.db") }
+func (c config) secretPath() string {
+	if c.MasterSecretFile != "" {
+		return c.MasterSecretFile
+	}
+	return filepath.Join(c.DataDir, "master.key")
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// TestConfigErrors: each bad configuration is refused by run before anything
+// starts (exit code 2), with a message naming what to change.
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{"pool too small (env)", nil, map[string]string{"ESCROWD_POOL_SIZE": "2"},
+			[]string{"ESCROWD_POOL_SIZE=2: the pool needs at least 3 servers (one per role)"}},
+		{"pool too small (flag wins over env)", []string{"--pool-size", "1"}, map[string]string{"ESCROWD_POOL_SIZE": "9"},
+			[]string{"--pool-size=1: the pool needs at least 3 servers (one per role)"}},
+		{"pool not a number", nil, map[string]string{"ESCROWD_POOL_SIZE": "nine"},
+			[]string{"ESCROWD_POOL_SIZE=nine: want a whole number"}},
+		{"unknown mode", []string{"--mode", "fast"}, nil, []string{`--mode=fast: unknown mode "fast": use leased, shared or global-lock`}},
+		{"bad external URL flag", []string{"--wallet-rpc", "u:pw@127.0.0.1:1"}, nil,
+			[]string{"--wallet-rpc=***@127.0.0.1:1", "want http://[user:pass@]host:port"}},
+		{"unknown flag", []string{"--pool", "3"}, nil, []string{"flag provided but not defined: -pool"}},
+		{"public listen without token", []string{"--listen", "0.0.0.0:8080"}, nil,
+			[]string{"--listen=0.0.0.0:8080 is not a loopback address: set ESCROWD_API_TOKEN"}},
+		{"all interfaces without token", nil, map[string]string{"ESCROWD_LISTEN": ":8080"},
+			[]string{"ESCROWD_LISTEN=:8080 is not a loopback address"}},
+		{"bad listen", []string{"--listen", "localhost"}, nil, []string{"--listen=localhost: want host:port"}},
+		{"shared with a pool", []string{"--mode", "shared", "--pool-size", "3"}, nil,
+			[]string{"--pool-size=3: shared mode uses one wallet server"}},
+		{"barrier outside shared", []string{"--shared-barrier", "3"}, nil,
+			[]string{"--shared-barrier=3: the barrier only exists in shared mode"}},
+		{"too few external servers", []string{"--wallet-rpc", "http://u:pw@127.0.0.1:1"}, nil,
+			[]string{"--wallet-rpc=http://127.0.0.1:1: leased mode needs at least 3 wallet servers"}},
+		{"external URL without scheme", nil, map[string]string{"ESCROWD_WALLET_RPC": "u:pw@127.0.0.1:1"},
+			[]string{"ESCROWD_WALLET_RPC=", "want http://[user:pass@]host:port"}},
+		{"bad shutdown timeout", []string{"--shutdown-timeout", "0s"}, nil, []string{"--shutdown-timeout=0s: must be positive"}},
+		{"stray argument", []string{"serve"}, nil, []string{`unexpected argument "serve"`}},
+		{"several at once", []string{"--pool-size", "2", "--listen", "0.0.0.0:1"}, nil,
+			[]string{"--pool-size=2", "--listen=0.0.0.0:1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			dir := t.TempDir()
+			args := append([]string{"--data-dir", filepath.Join(dir, "data")}, tt.args...)
+			if code := run(args, envOf(tt.env), &stdout, &stderr); code != exitConfig {
+				t.Fatalf("exit code %d, want %d; stderr:\n%s", code, exitConfig, stderr.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr does not say %q:\n%s", w, stderr.String())
+				}
+			}
+			if strings.Contains(stderr.String(), "pw@") {
+				t.Errorf("credentials in the error:\n%s", stderr.String())
+			}
+			if _, err := os.Stat(filepath.Join(dir, "data")); !os.IsNotExist(err) {
+				t.Errorf("the data directory was created for a refused configuration")
+			}
+		})
+	}
+}
+
+func TestConfigSources(t *testing.T) {
+	env := map[string]string{
+		"ESCROWD_LISTEN":     "127.0.0.1:9999",
+		"ESCROWD_WALLET_RPC": "http://a:b@127.0.0.1:1, http://127.0.0.1:2,http://c:d@127.0.0.1:3",
+		"ESCROWD_MODE":       "global-lock",
+	}
+	c, err := parseConfig([]string{"--mode", "leased", "--log-level", "debug"}, envOf(env), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9999" || c.Mode != "leased" || c.LogLevel.String() != "DEBUG" {
+		t.Fatalf("config %+v", c)
+	}
+	if len(c.WalletRPC) != 3 || c.WalletRPC[0].URL != "http://127.0.0.1:1" || c.WalletRPC[0].Username != "a" ||
+		c.WalletRPC[0].Password != "b" || c.WalletRPC[1].Username != "" || c.WalletRPC[2].Password != "d" {
+		t.Fatalf("wallet rpc %+v", c.WalletRPC)
+	}
+	if c.servers() != 3 || c.maxInFlight() != 4 {
+		t.Fatalf("servers %d, max in flight %d", c.servers(), c.maxInFlight())
+	}
+	// A repeated flag replaces the variable's list, and appends to itself.
+	c, err = parseConfig([]string{"--wallet-rpc", "http://127.0.0.1:7", "--wallet-rpc", "http://127.0.0.1:8"}, envOf(env), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.WalletRPC) != 2 || c.WalletRPC[1].URL != "http://127.0.0.1:8" {
+		t.Fatalf("wallet rpc %+v", c.WalletRPC)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := parseConfig(nil, envOf(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:8080" || c.DataDir != "data" || c.Mode != "leased" || c.servers() != 9 ||
+		c.maxInFlight() != 12 || c.dbPath() != filepath.Join("data", "escrowd.db") ||
+		c.walletDir() != filepath.Join("data", "wallets") || c.secretPath() != filepath.Join("data", "master.key") {
+		t.Fatalf("defaults %+v", c)
+	}
+	tc, err := traceConfig(c, envOf(nil))
+	if err != nil || tc.Enabled {
+		t.Fatalf("instrumentation on by default: %+v %v", tc, err)
+	}
+	tc, err = traceConfig(c, envOf(map[string]string{"ENABLE_INSTRUMENTATION": "1"}))
+	if err != nil || !tc.Enabled {
+		t.Fatalf("ENABLE_INSTRUMENTATION=1 ignored: %+v %v", tc, err)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"--help"}, envOf(nil), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, s := range settings {
+		if !strings.Contains(stdout.String(), "--"+s.flag) || !strings.Contains(stdout.String(), s.env) {
+			t.Errorf("--help does not explain --%s / %s", s.flag, s.env)
+		}
+	}
+	if !strings.Contains(stdout.String(), "ESCROWD_API_TOKEN") {
+		t.Error("--help does not mention ESCROWD_API_TOKEN")
+	}
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/escrowd/escrowd/internal/api"
+	"github.com/escrowd/escrowd/internal/escrows"
+	"github.com/escrowd/escrowd/internal/store"
+	"github.com/escrowd/escrowd/pkg/multisig"
+	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
+	"github.com/escrowd/escrowd/pkg/trace"
+)
+
+// stopBudget bounds everything after the escrows at shutdown: HTTP
+// connections, exporters, wallet servers (each gets SIGTERM, then SIGKILL
+// after walletpool's stop timeout).
+const stopBudget = 30 * time.Second
+
+// closer is one thing to undo at exit, in reverse order of creation.
+type closer struct {
+	name string
+	fn   func(ctx context.Context) error
+}
+
+// serve starts everything, serves until ctx is done (SIGTERM/SIGINT), then
+// shuts down in order: stop accepting, let escrows finish up to the shutdown
+// timeout, flush the exporters, stop the wallet servers.
+func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Config, logger *slog.Logger, stdout io.Writer) (err error) {
+	var closers []closer
+	defer func() {
+		// A fresh context: ctx is done by now, and undoing must still happen.
+		cctx, cancel := context.WithTimeout(context.Background(), stopBudget)
+		defer cancel()
+		for i := len(closers) - 1; i >= 0; i-- {
+			c := closers[i]
+			if cerr := c.fn(cctx); cerr != nil {
+				logger.Error("shutdown step failed", "step", c.name, "err", cerr)
+				err = errors.Join(err, fmt.Errorf("%s: %w", c.name, cerr))
+			}
+		}
+	}()
+	push := func(name string, fn func(context.Context) error) { closers = append(closers, closer{name, fn}) }
+
+	// Bind first: a taken port is reported before servers are started.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (--listen / ESCROWD_LISTEN): %w", cfg.Listen, err)
+	}
+	push("close listener", func(context.Context) error {
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	st, err := store.Open(ctx, cfg.dbPath())
+	if err != nil {
+		return err
+	}
+	push("close store", func(context.Context) error { return st.Close() })
+	if n, err := st.MarkInterrupted(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		logger.Warn("escrows left in flight by the previous run marked failed", "escrows", n, "reason", store.ReasonInterrupted)
+	}
+
+	secret, err := loadSecret(cfg.secretPath(), cfg.MasterSecretFile == "")
+	if err != nil {
+		return err
+	}
+
+	servers, err := startServers(ctx, cfg, logger, push)
+	if err != nil {
+		return err
+	}
+
+	tp, err := trace.Setup(ctx, tcfg)
+	if err != nil {
+		return fmt.Errorf("instrumentation: %w", err)
+	}
+	push("flush and stop trace exporters", tp.Shutdown)
+	if tp.Enabled() {
+		tp.InstallGlobal(0)
+	}
+
+	mcfg := multisig.Config{
+		Mode: cfg.Mode, Secret: secret,
+		Observer: tp.Observer(), Middleware: tp.Middleware(),
+		Logger: logger,
+	}
+	ready := func() bool { return servers[0].Healthy() }
+	if cfg.Mode == multisig.ModeLeased {
+		pool, reserve, err := leasedPool(cfg, servers, secret, logger)
+		if err != nil {
+			return err
+		}
+		push("close wallet pool", func(context.Context) error { pool.Close(); return nil })
+		if reserve != nil {
+			// Stopped before the pool closes and the servers stop, so it
+			// does not start a wallet on a server that is going away.
+			push("stop wallet reserve", func(context.Context) error { reserve.Stop(); return nil })
+		}
+		mcfg.Pool, mcfg.Reserve = pool, reserve
+		ready = pool.Ready
+	} else {
+		mcfg.Server = servers[0]
+		if cfg.SharedBarrier > 0 {
+			mcfg.Barrier = multisig.NewBarrier(cfg.SharedBarrier, 0)
+		}
+	}
+	coord, err := multisig.New(mcfg)
+	if err != nil {
+		return err
+	}
+
+	svc, err := escrows.New(escrows.Config{
+		Store: st, Runner: coord, MaxInFlight: cfg.maxInFlight(),
+		Link: trace.LinkRequest, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	handler, err := api.New(api.Config{
+		Service: svc, TracesDir: tp.FileDir(), Token: cfg.APIToken, Ready: ready,
+		TracerProvider: tp.TracerProvider(), Propagator: tp.Propagator(), Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	logger.Info("escrowd ready", "version", version, "listen", ln.Addr().String(), "mode", cfg.Mode,
+		"wallet_servers", len(servers), "max_in_flight", cfg.maxInFlight(), "data_dir", cfg.DataDir,
+		"traces_dir", tp.FileDir(), "instrumentation", tp.Enabled(), "api_token", cfg.APIToken != "")
+	fmt.Fprintf(stdout, "escrowd listening on http://%s\n", ln.Addr())
+
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	}
+	// A second signal now kills at once (the wallet servers still get
+	// SIGTERM from the kernel: they are started with a parent-death signal).
+	stopSignals()
+	logger.Info("shutting down", "escrows_in_flight", svc.InFlight(), "timeout", cfg.ShutdownTimeout)
+	return shutdown(srv, svc, cfg.ShutdownTimeout, logger)
+}
+
+// shutdown stops accepting, lets escrows finish up to timeout (then cancels
+// and records them failed "shutdown"), and closes the HTTP server. Requests
+// that wait for an escrow get its final state before their connection closes.
+func shutdown(srv *http.Server, svc *escrows.Service, timeout time.Duration, logger *slog.Logger) error {
+	httpCtx, cancelHTTP := context.WithTimeout(context.Background(), timeout+stopBudget)
+	defer cancelHTTP()
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Shutdown(httpCtx) }()
+
+	ectx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var errs []error
+	if err := svc.Shutdown(ectx); err != nil {
+		logger.Warn("escrows stopped at the shutdown timeout", "err", err)
+	} else {
+		logger.Info("all escrows finished")
+	}
+	if err := <-httpDone; err != nil {
+		errs = append(errs, fmt.Errorf("http server shutdown: %w", err))
+		srv.Close() //nolint:errcheck // forcing what Shutdown could not finish
+	}
+	return errors.Join(errs...)
+}
+
+// startServers starts the embedded wallet servers or connects to the external ones.
+func startServers(ctx context.Context, cfg config, logger *slog.Logger, push func(string, func(context.Context) error)) ([]*walletpool.Server, error) {
+	if len(cfg.WalletRPC) > 0 {
+		servers := make([]*walletpool.Server, 0, len(cfg.WalletRPC))
+		for _, ext := range cfg.WalletRPC {
+			s, err := walletpool.NewExternal(ctx, ext)
+			if err != nil {
+				return nil, fmt.Errorf("external wallet server %s: %w", ext.URL, err)
+			}
+			servers = append(servers, s)
+		}
+		logger.Info("using external wallet servers", "count", len(servers))
+		return servers, nil
+	}
+	start := time.Now()
+	sup, err := walletpool.StartSupervisor(ctx, walletpool.SupervisorConfig{
+		Count:     cfg.servers(),
+		Binary:    cfg.WalletRPCBinary,
+		WalletDir: cfg.walletDir(),
+		LogDir:    cfg.logDir(),
+		Logger:    logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start wallet servers: %w", err)
+	}
+	push("stop wallet servers", sup.Stop)
+	logger.Info("wallet servers started", "count", len(sup.Servers()), "took", time.Since(start).Round(time.Millisecond))
+	return sup.Servers(), nil
+}
+
+// leasedPool builds the pool of leased mode and, unless turned off, the
+// reserve of fresh wallets that the pool prefers to hand out.
+func leasedPool(cfg config, servers []*walletpool.Server, secret []byte, logger *slog.Logger) (*walletpool.Pool, *multisig.Reserve, error) {
+	size := cfg.Reserve
+	if size < 0 {
+		size = len(servers)
+	}
+	// The service admits at most maxInFlight escrows, so the pool's queue
+	// never refuses one that the service let in.
+	opts := walletpool.PoolOptions{MaxWaiters: cfg.maxInFlight()}
+	var reserve *multisig.Reserve
+	if size > 0 {
+		r, err := multisig.NewReserve(size, secret, logger)
+		if err != nil {
+			return nil, nil, err
+		}
+		reserve = r
+		opts.Prefer, opts.OnRelease = r.Holds, r.Kick
+	}
+	pool, err := walletpool.NewPool(servers, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("wallet pool: %w", err)
+	}
+	if reserve != nil {
+		reserve.Start(pool, servers)
+	}
+	return pool, reserve, nil
+}
