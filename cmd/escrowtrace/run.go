@@ -34,12 +34,16 @@ type options struct {
 	slow    string
 	noColor bool
 	timeout time.Duration
+	html    bool   // diff: write the HTML page instead of text
+	out     string // html, diff --html: the page's file ("" or "-": stdout)
 }
 
 type command struct {
 	name, args, summary, examples string
 	minArgs, maxArgs              int // maxArgs < 0: any number
 	run                           func(ctx context.Context, c *cli, args []string) int
+	// flags adds the command's own flags to the shared ones.
+	flags func(fs *flag.FlagSet, o *options)
 }
 
 // cli carries one invocation's outputs and parsed options.
@@ -60,8 +64,11 @@ func commands() []command {
 			examples: "  escrowtrace analyze traces/escrow_42.json\n  escrowtrace analyze --slow 2s --json traces/escrow_42.json\n",
 			run:      runAnalyze},
 		{name: "diff", args: "A B", summary: "first divergence and aligned steps of two escrows", minArgs: 2, maxArgs: 2,
-			examples: "  escrowtrace diff traces/escrow_ok.json traces/escrow_failed.json\n",
-			run:      runDiff},
+			examples: "  escrowtrace diff traces/escrow_ok.json traces/escrow_failed.json\n  escrowtrace diff --html traces/escrow_ok.json traces/escrow_failed.json -o diff.html\n",
+			run:      runDiff, flags: diffFlags},
+		{name: "html", args: "FILE|ID", summary: "write a self-contained HTML page of one escrow (lanes, anomalies, snapshots)", minArgs: 1, maxArgs: 1,
+			examples: "  escrowtrace html traces/escrow_42.json -o escrow_42.html\n  escrowtrace html --jaeger http://127.0.0.1:16686 42 -o escrow_42.html\n",
+			run:      runHTML, flags: outFlag},
 		{name: "stats", args: "DIR...", summary: "outcomes, failures, anomaly kinds and latencies over many escrow files", minArgs: 1, maxArgs: -1,
 			examples: "  escrowtrace stats traces/\n  escrowtrace stats --json traces/ | jq .failures_by_round\n",
 			run:      runStats},
@@ -111,6 +118,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, e env) in
 	fs.StringVar(&c.opts.slow, "slow", "5x", "slow_rpc threshold: a `duration` (800ms) or Nx for N times the method's median in its round (min. 3 calls, never under 50ms)")
 	fs.BoolVar(&c.opts.noColor, "no-color", false, "no colour even on a terminal (NO_COLOR does the same)")
 	fs.DurationVar(&c.opts.timeout, "timeout", analysis.DefaultJaegerTimeout, "timeout of each Jaeger request")
+	if cmd.flags != nil {
+		cmd.flags(fs, &c.opts)
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: escrowtrace %s [flags] %s\n\n%s.\n\nflags:\n", cmd.name, cmd.args, cmd.summary)
 		fs.PrintDefaults()
@@ -230,9 +240,18 @@ func runDiff(ctx context.Context, c *cli, args []string) int {
 		return c.fail("diff", err)
 	}
 	d := analysis.Compare(fa, fb)
-	if c.opts.json {
+	switch {
+	case c.opts.html && c.opts.json:
+		fmt.Fprintln(c.stderr, "escrowtrace diff: --html and --json exclude each other")
+		return exitUsage
+	case c.opts.html:
+		err = c.writeOut(func(w io.Writer) error { return analysis.WriteDiffHTML(w, d, c.htmlOptions()) })
+	case c.opts.out != "" && c.opts.out != "-":
+		fmt.Fprintln(c.stderr, "escrowtrace diff: -o needs --html")
+		return exitUsage
+	case c.opts.json:
 		err = analysis.WriteDiffJSON(c.stdout, d)
-	} else {
+	default:
 		err = analysis.WriteDiffText(c.stdout, d, c.text)
 	}
 	if err != nil {

@@ -1,0 +1,525 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/escrowd/escrowd/pkg/escrowtrace"
+)
+
+// Geometry of the SVG timeline, in SVG user units. The SVG scales to the
+// page width; at 1280 px one unit is about one pixel, so the label-fit
+// estimates below hold where it matters.
+const (
+	svgWidth      = 1200.0
+	svgLabelW     = 92.0 // lane labels on the left
+	svgRightPad   = 14.0
+	svgTopPad     = 34.0 // round labels above the lanes, in two rows
+	svgLaneH      = 66.0
+	svgCalloutY   = 12.0 // error text above a lane's bars
+	svgBarY       = 17.0
+	svgBarH       = 22.0
+	svgPointY     = 51.0 // centre of the snapshot markers
+	svgPointR     = 6.5
+	svgAxisH      = 38.0
+	svgCharW      = 7.0 // average advance of the bold 11 px label font, rounded up
+	svgMinBarW    = 2.0
+	svgMinPointDX = 13.0 // markers closer than this share one number label
+)
+
+// htmlTimeline is one escrow drawn as lanes, ready for the template.
+type htmlTimeline struct {
+	Label   string // accessible name of the SVG
+	Caption string // shown above a zoomed view
+	Side    string // "a" or "b" on the diff page, "" on the escrow page
+	ViewBox string
+	Height  string
+	Lanes   []htmlLane
+	Rounds  []htmlRound
+	Ticks   []htmlTick
+	Marks   []htmlMark
+	AxisY   string
+	PlotX   string
+	PlotX2  string
+}
+
+type htmlLane struct {
+	Role, Label    string
+	Y, LabelY, Mid string
+	Bars           []htmlBar
+	Points         []htmlPoint
+}
+
+// htmlBar is one RPC call. Class is "bar ok", "bar error" or "bar open".
+type htmlBar struct {
+	Class, Method, Href, Tip string
+	X, Y, W, H               string
+	Label, LabelX, LabelY    string
+	LabelInside              bool
+	Callout, CalloutX, CallY string
+	Seq                      int
+}
+
+// htmlPoint is a snapshot, the final error or an event type this analyzer
+// does not know. Class starts with "snapshot", "final-error" or "unknown".
+type htmlPoint struct {
+	Class, Type, Href, Tip string
+	Shape                  string // polygon points
+	Label, LabelX, LabelY  string
+	Anchor                 string // text-anchor of the label
+	Flag                   string // "!" when an anomaly points at the event
+	FlagX, FlagY           string
+	Seq                    int
+}
+
+// htmlRound is a round boundary: a vertical line where the round's first
+// event is.
+type htmlRound struct {
+	Round               int
+	X, LabelX, LabelY   string
+	Y1, Y2              string
+	BandX, BandW, BandY string
+	BandH               string
+	Odd                 bool
+}
+
+type htmlTick struct{ X, Label string }
+
+// htmlMark is a labelled vertical line across the lanes (the divergence).
+type htmlMark struct {
+	Class, Label, Href string
+	X, Y1, Y2, LabelX  string
+	LabelY             string
+}
+
+// timelineInput is what the SVG is drawn from: the events of one escrow
+// (time order), the time span to draw, and how events link and are flagged.
+type timelineInput struct {
+	label   string
+	caption string
+	side    string
+	events  []escrowtrace.Event
+	startMS float64 // > 0 for a zoomed view: what came before is left out
+	spanMS  float64
+	href    func(seq int) string
+	flagged map[int][]string
+	marks   []markAt
+}
+
+// markAt asks for a labelled vertical line at an offset.
+type markAt struct {
+	class, label, href string
+	offsetMS           float64
+}
+
+// timelineSpan is the time the drawing covers: the escrow's duration, or the
+// latest thing recorded when the file says less.
+func timelineSpan(durationMS *float64, events []escrowtrace.Event) float64 {
+	span := 0.0
+	if durationMS != nil {
+		span = *durationMS
+	}
+	for i := range events {
+		span = max(span, events[i].OffsetMS)
+	}
+	if span <= 0 {
+		span = 1 // a single instant still gets an axis
+	}
+	return span
+}
+
+// laneRoles lists the lanes: the three participants always (an empty lane
+// says a role did nothing), then other role names in the file, then "" for
+// events of no role.
+func laneRoles(events []escrowtrace.Event) []string {
+	seen := map[string]bool{}
+	var extra []string
+	noRole := false
+	for i := range events {
+		r := events[i].Role
+		switch {
+		case r == "":
+			noRole = true
+		case roleRank(r) < len(roles()):
+		case !seen[r]:
+			seen[r] = true
+			extra = append(extra, r)
+		}
+	}
+	sort.Strings(extra)
+	known := roles()
+	out := append(known[:], extra...)
+	if noRole {
+		out = append(out, "")
+	}
+	return out
+}
+
+func buildTimeline(in timelineInput) htmlTimeline {
+	lanes := laneRoles(in.events)
+	laneIndex := map[string]int{}
+	for i, r := range lanes {
+		laneIndex[r] = i
+	}
+	plotW := svgWidth - svgLabelW - svgRightPad
+	width := in.spanMS - in.startMS
+	if width <= 0 {
+		in.startMS, width = 0, in.spanMS
+	}
+	xOf := func(ms float64) float64 {
+		return svgLabelW + (math.Max(in.startMS, math.Min(ms, in.spanMS))-in.startMS)/width*plotW
+	}
+	lanesBottom := svgTopPad + float64(len(lanes))*svgLaneH
+	height := lanesBottom + svgAxisH
+	tl := htmlTimeline{
+		Caption: in.caption,
+		Label:   in.label,
+		Side:    in.side,
+		ViewBox: fmt.Sprintf("0 0 %s %s", f1(svgWidth), f1(height)),
+		Height:  f1(height),
+		AxisY:   f1(lanesBottom),
+		PlotX:   f1(svgLabelW),
+		PlotX2:  f1(svgWidth - svgRightPad),
+	}
+	for i, r := range lanes {
+		y := svgTopPad + float64(i)*svgLaneH
+		label := r
+		if r == "" {
+			label = "escrow"
+		}
+		tl.Lanes = append(tl.Lanes, htmlLane{
+			Role: r, Label: label, Y: f1(y), LabelY: f1(y + svgBarY + svgBarH/2 + 4), Mid: f1(y + svgLaneH),
+		})
+	}
+
+	tl.Rounds = roundBoundaries(in.events, xOf, lanesBottom)
+	tl.Ticks = axisTicks(in.startMS, in.spanMS, xOf)
+
+	calls, open := pairCalls(in.events)
+	for _, c := range calls {
+		if c.End.OffsetMS < in.startMS {
+			continue
+		}
+		li := laneIndex[c.End.Role]
+		startMS := c.End.OffsetMS - c.DurationMS
+		if c.Start != nil {
+			startMS = c.Start.OffsetMS
+		}
+		status, mark := "ok", "✓"
+		if c.failed() {
+			status, mark = "error", "✗"
+		}
+		tip := callTip(c.End, startMS, c.DurationMS, status)
+		b := newBar(in, li, xOf(startMS), xOf(c.End.OffsetMS), c.End, status, mark, tip)
+		tl.Lanes[li].Bars = append(tl.Lanes[li].Bars, b)
+	}
+	for _, s := range open {
+		li := laneIndex[s.Role]
+		tip := fmt.Sprintf("%s · %s\n… started at +%s and never ended (seq %d)",
+			laneName(s.Role), callName(s), fmtMS(s.OffsetMS), s.Seq)
+		b := newBar(in, li, xOf(s.OffsetMS), xOf(in.spanMS), s, "open", "…", tip)
+		tl.Lanes[li].Bars = append(tl.Lanes[li].Bars, b)
+	}
+
+	lastLabelX := make([]float64, len(lanes))
+	for i := range lastLabelX {
+		lastLabelX[i] = math.Inf(-1)
+	}
+	for i := range in.events {
+		e := &in.events[i]
+		if e.OffsetMS < in.startMS {
+			continue
+		}
+		p, ok := newPoint(in, e, xOf(e.OffsetMS), laneIndex[e.Role])
+		if !ok {
+			continue
+		}
+		li := laneIndex[e.Role]
+		// Numbers of markers that would overlap are left to the tooltip and
+		// the tables; the marker itself always stays.
+		x := xOf(e.OffsetMS)
+		if p.Label != "" && x-lastLabelX[li] < svgMinPointDX {
+			p.Label = ""
+		} else if p.Label != "" {
+			lastLabelX[li] = x
+		}
+		tl.Lanes[li].Points = append(tl.Lanes[li].Points, p)
+	}
+
+	for _, m := range in.marks {
+		x := xOf(m.offsetMS)
+		tl.Marks = append(tl.Marks, htmlMark{
+			Class: m.class, Label: m.label, Href: m.href,
+			X: f1(x), Y1: f1(svgTopPad - 4), Y2: f1(lanesBottom), LabelX: f1(x + 4), LabelY: f1(lanesBottom + svgAxisH - 6),
+		})
+	}
+	return tl
+}
+
+func newBar(in timelineInput, lane int, x0, x1 float64, e *escrowtrace.Event, status, mark, tip string) htmlBar {
+	y := svgTopPad + float64(lane)*svgLaneH
+	w := math.Max(svgMinBarW, x1-x0)
+	b := htmlBar{
+		Class: "bar " + status, Method: e.Method, Href: in.href(e.Seq), Tip: tip, Seq: e.Seq,
+		X: f1(x0), Y: f1(y + svgBarY), W: f1(w), H: f1(svgBarH),
+		LabelY: f1(y + svgBarY + svgBarH/2 + 4),
+	}
+	label := mark + " " + orUnknown(e.Method)
+	if status == "error" {
+		label = mark + " error " + orUnknown(e.Method)
+	}
+	if textWidth(label)+8 <= w {
+		b.Label, b.LabelX, b.LabelInside = label, f1(x0+4), true
+	}
+	// A failed or unfinished call always says so in words, above the bar
+	// when the bar itself is too short to hold them.
+	if status != "ok" && !b.LabelInside {
+		b.Callout = label
+		if status == "open" {
+			b.Callout = "… no end: " + orUnknown(e.Method)
+		}
+		cx := x0
+		if cx+textWidth(b.Callout) > svgWidth-svgRightPad {
+			cx = svgWidth - svgRightPad - textWidth(b.Callout)
+		}
+		b.CalloutX, b.CallY = f1(cx), f1(y+svgCalloutY)
+	}
+	return b
+}
+
+// newPoint draws a snapshot (diamond with its point number 1-7), the
+// escrow's final error (✗) or an event of an unknown type (?).
+func newPoint(in timelineInput, e *escrowtrace.Event, x float64, lane int) (htmlPoint, bool) {
+	y := svgTopPad + float64(lane)*svgLaneH + svgPointY
+	p := htmlPoint{Type: e.Type, Href: in.href(e.Seq), Seq: e.Seq, LabelX: f1(x), LabelY: f1(y + 4), Anchor: "middle"}
+	pi := pointIndex(e.Type)
+	switch {
+	case pi >= 0:
+		p.Class = "snapshot"
+		if e.Snapshot != nil && e.Snapshot.Error != "" {
+			p.Class += " partial"
+		}
+		p.Shape = diamond(x, y, svgPointR)
+		p.Label = strconv.Itoa(pi + 1)
+		p.LabelY = f1(y + svgPointR + 11)
+		p.Tip = snapshotTip(e)
+	case e.Type == escrowtrace.EventErrorFinal:
+		p.Class = "final-error"
+		p.Shape = square(x, y, svgPointR+1)
+		p.Label = "✗ ERROR_FINAL"
+		p.LabelX, p.Anchor = f1(x+svgPointR+4), "start"
+		if x+svgPointR+4+textWidth(p.Label) > svgWidth-svgRightPad {
+			p.LabelX, p.Anchor = f1(x-svgPointR-4), "end"
+		}
+		p.Tip = fmt.Sprintf("✗ ERROR_FINAL (seq %d, +%s)\n%s", e.Seq, fmtMS(e.OffsetMS), eventDetails(e))
+	case !knownEventType(e.Type):
+		p.Class = "unknown"
+		p.Shape = square(x, y, svgPointR)
+		p.Label = "?"
+		p.LabelY = f1(y + svgPointR + 11)
+		p.Tip = fmt.Sprintf("? %s (unknown event type, seq %d, +%s)\n%s", e.Type, e.Seq, fmtMS(e.OffsetMS), eventDetails(e))
+	default:
+		return p, false
+	}
+	if kinds := in.flagged[e.Seq]; len(kinds) > 0 {
+		p.Class += " flagged"
+		p.Flag, p.FlagX, p.FlagY = "!", f1(x), f1(y-svgPointR-3)
+		p.Tip += "\n! " + strings.Join(kinds, ", ")
+	}
+	return p, true
+}
+
+// roundBoundaries puts a line where each round's first event is, and shades
+// every other round so the eye finds them.
+func roundBoundaries(events []escrowtrace.Event, xOf func(float64) float64, bottom float64) []htmlRound {
+	first := map[int]float64{}
+	var rounds []int
+	for i := range events {
+		r := events[i].Round
+		if r <= 0 {
+			continue
+		}
+		if _, ok := first[r]; !ok {
+			first[r] = events[i].OffsetMS
+			rounds = append(rounds, r)
+		}
+	}
+	sort.Ints(rounds)
+	out := make([]htmlRound, 0, len(rounds))
+	const labelW = 48 // "round 3" at the label font
+	prevLabelX, row := math.Inf(-1), 0
+	for i, r := range rounds {
+		x := xOf(first[r])
+		end := svgWidth - svgRightPad
+		if i+1 < len(rounds) {
+			end = xOf(first[rounds[i+1]])
+		}
+		lx := math.Min(x+3, svgWidth-svgRightPad-labelW)
+		// Rounds that start close together put their labels on two rows.
+		if lx-prevLabelX < labelW && row == 0 {
+			row = 1
+		} else {
+			row = 0
+		}
+		prevLabelX = lx
+		out = append(out, htmlRound{
+			Round: r, X: f1(x), LabelX: f1(lx), LabelY: f1(12 + 11*float64(row)), Y1: f1(2), Y2: f1(bottom),
+			BandX: f1(x), BandW: f1(math.Max(0, end-x)), BandY: f1(svgTopPad), BandH: f1(bottom - svgTopPad),
+			Odd: i%2 == 0,
+		})
+	}
+	return out
+}
+
+// axisTicks chooses a 1-2-5 step giving at most about ten ticks.
+func axisTicks(startMS, spanMS float64, xOf func(float64) float64) []htmlTick {
+	step := 1.0
+	for p := 1.0; ; p *= 10 {
+		found := false
+		for _, m := range []float64{1, 2, 5} {
+			if (spanMS-startMS)/(m*p) <= 10 {
+				step, found = m*p, true
+				break
+			}
+		}
+		if found {
+			break
+		}
+	}
+	var out []htmlTick
+	for t := math.Ceil(startMS/step) * step; t <= spanMS+step/1e6; t += step {
+		label := strconv.FormatFloat(t, 'f', -1, 64) + " ms"
+		if step >= 100 {
+			label = strconv.FormatFloat(t/1000, 'f', -1, 64) + " s"
+		}
+		out = append(out, htmlTick{X: f1(xOf(t)), Label: label})
+	}
+	return out
+}
+
+func callTip(end *escrowtrace.Event, startMS, durMS float64, status string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s · %s\n", laneName(end.Role), callName(end))
+	if status == "error" {
+		b.WriteString("✗ error")
+		if end.Error != nil {
+			if end.Error.Code != nil {
+				fmt.Fprintf(&b, " %d", *end.Error.Code)
+			}
+			fmt.Fprintf(&b, ": %s", end.Error.Message)
+		}
+		fmt.Fprintf(&b, " after %s", fmtMS(durMS))
+	} else {
+		fmt.Fprintf(&b, "✓ ok in %s", fmtMS(durMS))
+	}
+	fmt.Fprintf(&b, "\n+%s → +%s (seq %d)", fmtMS(startMS), fmtMS(end.OffsetMS), end.Seq)
+	if end.Endpoint != "" {
+		fmt.Fprintf(&b, "\nendpoint %s", end.Endpoint)
+	}
+	return b.String()
+}
+
+func callName(e *escrowtrace.Event) string {
+	s := orUnknown(e.Method)
+	if e.Round != 0 {
+		s = fmt.Sprintf("round %d · %s", e.Round, s)
+	}
+	return s
+}
+
+func snapshotTip(e *escrowtrace.Event) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s · %s (seq %d, +%s)", laneName(e.Role), e.Type, e.Seq, fmtMS(e.OffsetMS))
+	for _, f := range snapshotFields(e.Snapshot) {
+		fmt.Fprintf(&b, "\n%s: %s", f[0], f[1])
+	}
+	return b.String()
+}
+
+// snapshotFields lists a snapshot's fields as name/value pairs, in the
+// file's order, for tooltips and tables.
+func snapshotFields(s *escrowtrace.Snapshot) [][2]string {
+	if s == nil {
+		return [][2]string{{"snapshot", "-"}}
+	}
+	out := [][2]string{
+		{"is_multisig", strconv.FormatBool(s.IsMultisig)},
+		{"ready", optBool(s.Ready)},
+		{"threshold/total", optInt(s.Threshold) + "/" + optInt(s.Total)},
+	}
+	if s.AddressHash != "" {
+		out = append(out, [2]string{"address_hash", s.AddressHash})
+	}
+	if s.WalletID != "" {
+		out = append(out, [2]string{"wallet_id", s.WalletID})
+	}
+	if s.WalletFileMode != "" {
+		out = append(out, [2]string{"wallet_file_mode", s.WalletFileMode})
+	}
+	if s.Balance != nil {
+		out = append(out, [2]string{"balance", optUint(s.Balance)})
+	}
+	if s.UnlockedBalance != nil {
+		out = append(out, [2]string{"unlocked_balance", optUint(s.UnlockedBalance)})
+	}
+	if s.Error != "" {
+		out = append(out, [2]string{"error", s.Error})
+	}
+	return out
+}
+
+func laneName(role string) string {
+	if role == "" {
+		return "escrow"
+	}
+	return role
+}
+
+func textWidth(s string) float64 { return float64(len([]rune(s))) * svgCharW }
+
+func diamond(x, y, r float64) string {
+	return fmt.Sprintf("%s,%s %s,%s %s,%s %s,%s", f1(x), f1(y-r), f1(x+r), f1(y), f1(x), f1(y+r), f1(x-r), f1(y))
+}
+
+func square(x, y, r float64) string {
+	return fmt.Sprintf("%s,%s %s,%s %s,%s %s,%s", f1(x-r), f1(y-r), f1(x+r), f1(y-r), f1(x+r), f1(y+r), f1(x-r), f1(y+r))
+}
+
+// f1 formats a coordinate with one decimal: enough for a screen, and stable
+// for golden files.
+func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+
+// zoomStart is where a second, zoomed view of the rounds begins, when the
+// time before round 1 (wallet creation, seconds) squeezes the rounds into a
+// sliver of the full view; ok is false when the full view shows them well.
+func zoomStart(spanMS float64, events ...[]escrowtrace.Event) (float64, bool) {
+	first := math.Inf(1)
+	for _, evs := range events {
+		for i := range evs {
+			if evs[i].Round > 0 {
+				first = math.Min(first, evs[i].OffsetMS)
+				break
+			}
+		}
+	}
+	if math.IsInf(first, 1) || first < 0.3*spanMS {
+		return 0, false
+	}
+	// A little room before the first round's line.
+	return math.Max(0, first-0.01*(spanMS-first)), true
+}
+
+// zoomed is the same drawing from start on, or nil when no zoom is due.
+func zoomed(in timelineInput, start float64, ok bool) *htmlTimeline {
+	if !ok {
+		return nil
+	}
+	in.startMS = start
+	in.label += " (zoomed on the rounds)"
+	in.caption = "Rounds 1–3 zoomed: from +" + fmtMS(start) + " to +" + fmtMS(in.spanMS)
+	tl := buildTimeline(in)
+	return &tl
+}
