@@ -1,0 +1,165 @@
+package jsonfile
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// benchEscrow is one complete, successful escrow's spans, with a trace ID
+// of its own.
+func benchEscrow(n uint64) []sdktrace.ReadOnlySpan {
+	return escrowStubs(escrowCase{escrowID: "bench", trace: n, start: t0}).Snapshots()
+}
+
+// exportFunc feeds one escrow's spans to an exporter.
+type exportFunc func(ctx context.Context, e sdktrace.SpanExporter, spans []sdktrace.ReadOnlySpan) error
+
+// feeds: "per-span" is what the SDK's simple span processor does (the file
+// exporter's production path: one ExportSpans per ended span); "batch" is one
+// call with the whole escrow, as a batch processor would make it.
+var feeds = []struct {
+	name string
+	feed exportFunc
+}{
+	{"per-span", func(ctx context.Context, e sdktrace.SpanExporter, spans []sdktrace.ReadOnlySpan) error {
+		for i := range spans {
+			if err := e.ExportSpans(ctx, spans[i:i+1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
+	{"batch", func(ctx context.Context, e sdktrace.SpanExporter, spans []sdktrace.ReadOnlySpan) error {
+		return e.ExportSpans(ctx, spans)
+	}},
+}
+
+// BenchmarkExportVsStdout exports the same complete escrows (41 RPC spans, 4
+// phases, a root, 21 snapshot events) to this exporter and to
+// OpenTelemetry's stdouttrace writing to a file. spans/s is the figure to
+// compare; file-bytes/escrow is what one escrow costs on disk (for the file
+// exporter: the size of escrow_<id>.json, with and without the otlp
+// section). Our files are fsynced and replaced atomically; stdouttrace's
+// output is an append to an open file without fsync.
+func BenchmarkExportVsStdout(b *testing.B) {
+	type exporterCase struct {
+		name string
+		make func(b *testing.B, dir string) (sdktrace.SpanExporter, func(escrows uint64) int64)
+	}
+	fileExporter := func(otlp bool) func(b *testing.B, dir string) (sdktrace.SpanExporter, func(escrows uint64) int64) {
+		return func(b *testing.B, dir string) (sdktrace.SpanExporter, func(escrows uint64) int64) {
+			e, err := New(Config{Dir: dir, IncludeOTLP: otlp, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			// Every escrow has the same ID: the size of the one file is one escrow's.
+			return e, func(uint64) int64 { return fileSize(b, filepath.Join(dir, "escrow_bench.json")) }
+		}
+	}
+	cases := []exporterCase{
+		{"jsonfile", fileExporter(false)},
+		{"jsonfile+otlp", fileExporter(true)},
+		{"stdouttrace", func(b *testing.B, dir string) (sdktrace.SpanExporter, func(escrows uint64) int64) {
+			path := filepath.Join(dir, "stdout.json")
+			f, err := os.Create(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = f.Close() })
+			e, err := stdouttrace.New(stdouttrace.WithWriter(f))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return e, func(escrows uint64) int64 { return fileSize(b, path) / int64(max(escrows, 1)) }
+		}},
+	}
+	for _, fd := range feeds {
+		for _, ec := range cases {
+			b.Run(fd.name+"/"+ec.name, func(b *testing.B) {
+				exp, size := ec.make(b, b.TempDir())
+				ctx := context.Background()
+				spansPer := len(benchEscrow(0))
+				b.ReportAllocs()
+				n := uint64(0)
+				for b.Loop() {
+					b.StopTimer()
+					n++
+					spans := benchEscrow(n)
+					b.StartTimer()
+					if err := fd.feed(ctx, exp, spans); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				if err := exp.Shutdown(ctx); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(spansPer)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+				b.ReportMetric(float64(size(n)), "file-bytes/escrow")
+			})
+		}
+	}
+}
+
+func fileSize(tb testing.TB, path string) int64 {
+	tb.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// BenchmarkBufferedEscrowMemory is the heap one unfinished escrow holds in
+// the exporter: all of an escrow's spans but its root (which would write and
+// drop the trace) for 256 escrows, heap measured after GC before and after,
+// divided by 256. Reported as bytes/escrow.
+func BenchmarkBufferedEscrowMemory(b *testing.B) {
+	const escrows = 256
+	ctx := context.Background()
+	var perEscrow float64
+	for b.Loop() {
+		b.StopTimer()
+		batches := make([][]sdktrace.ReadOnlySpan, escrows)
+		for i := range batches {
+			spans := benchEscrow(uint64(i + 1))
+			batches[i] = spans[:len(spans)-1] // the root ends last
+		}
+		e, err := New(Config{Dir: b.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		before := heapAfterGC()
+		b.StartTimer()
+		for _, spans := range batches {
+			if err := feeds[0].feed(ctx, e, spans); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		after := heapAfterGC()
+		if got := e.Stats(); got.FilesWritten != 0 || got.Buffered != escrows {
+			b.Fatalf("%d files written, %d traces buffered; want 0 and %d", got.FilesWritten, got.Buffered, escrows)
+		}
+		perEscrow += float64(int64(after)-int64(before)) / escrows
+		runtime.KeepAlive(batches)
+		runtime.KeepAlive(e)
+		b.StartTimer()
+	}
+	b.ReportMetric(perEscrow/float64(b.N), "bytes/escrow")
+}
+
+func heapAfterGC() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
