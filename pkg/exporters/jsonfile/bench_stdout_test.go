@@ -42,7 +42,7 @@ var feeds = []struct {
 	}},
 }
 
-// BenchmarkExportVsStdout exports the same complete escrows (41 RPC spans, 4
+// BenchmarkExportVsStdout exports the same complete escrows (40 RPC spans, 4
 // phases, a root, 21 snapshot events) to this exporter and to
 // OpenTelemetry's stdouttrace writing to a file. spans/s is the figure to
 // compare; file-bytes/escrow is what one escrow costs on disk (for the file
