@@ -271,8 +271,8 @@ func newBar(in timelineInput, lane int, x0, x1 float64, e *escrowtrace.Event, st
 	if status == "error" {
 		label = mark + " error " + orUnknown(e.Method)
 	}
-	if textWidth(label)+8 <= w {
-		b.Label, b.LabelX, b.LabelInside = label, f1(x0+4), true
+	if fit := fitLabel(label, w-8); fit != "" {
+		b.Label, b.LabelX, b.LabelInside = fit, f1(x0+4), true
 	}
 	// A failed or unfinished call always says so in words, above the bar
 	// when the bar itself is too short to hold them.
@@ -478,6 +478,21 @@ func laneName(role string) string {
 	return role
 }
 
+// fitLabel is label cut to width with an ellipsis, keeping the ✓/✗ mark
+// and at least four letters of the name; "" when even that does not fit.
+func fitLabel(label string, width float64) string {
+	if textWidth(label) <= width {
+		return label
+	}
+	r := []rune(label)
+	n := int(width/svgCharW) - 1 // room for the ellipsis
+	const minRunes = 2 + 4       // mark, space and four letters
+	if n < minRunes {
+		return ""
+	}
+	return string(r[:min(n, len(r))]) + "…"
+}
+
 func textWidth(s string) float64 { return float64(len([]rune(s))) * svgCharW }
 
 func diamond(x, y, r float64) string {
@@ -519,7 +534,7 @@ func zoomed(in timelineInput, start float64, ok bool) *htmlTimeline {
 	}
 	in.startMS = start
 	in.label += " (zoomed on the rounds)"
-	in.caption = "Rounds 1–3 zoomed: from +" + fmtMS(start) + " to +" + fmtMS(in.spanMS)
+	in.caption = "Rounds zoomed in: from +" + fmtMS(start) + " to +" + fmtMS(in.spanMS)
 	tl := buildTimeline(in)
 	return &tl
 }

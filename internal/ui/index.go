@@ -1,0 +1,126 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/escrowd/escrowd/analysis"
+	"github.com/escrowd/escrowd/pkg/escrowtrace"
+)
+
+// indexPage is the list template's data.
+type indexPage struct {
+	Entries []indexRow
+	Traced  []indexRow // the escrows with a trace, for the diff form
+}
+
+type indexRow struct {
+	ID, Created, Status, StatusText, StatusClass string
+	Kind, KindNote, Error                        string
+	Href, JaegerHref                             string
+	SelectA, SelectB                             bool
+}
+
+func (h *handlers) index(c echo.Context) error {
+	limit := DefaultListLimit
+	if s := c.QueryParam("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxListLimit {
+			return h.errorPage(c, http.StatusBadRequest, "Bad request",
+				fmt.Sprintf("limit must be a number from 1 to %d.", MaxListLimit))
+		}
+		limit = n
+	}
+	ctx := c.Request().Context()
+	entries, err := h.src.List(ctx, limit)
+	if err != nil {
+		h.log.ErrorContext(ctx, "ui: list escrows", "err", err)
+		return h.errorPage(c, http.StatusInternalServerError, "Escrows unavailable", "The list of escrows could not be read; see escrowd's log.")
+	}
+	var p indexPage
+	pickedA, pickedB := false, false
+	for _, e := range entries {
+		row := h.indexRow(c, e)
+		p.Entries = append(p.Entries, row)
+		if row.Href == "" {
+			continue
+		}
+		// The form starts on the newest success against the newest failure.
+		if !pickedA && row.StatusClass == "ready" {
+			row.SelectA, pickedA = true, true
+		} else if !pickedB && row.StatusClass == "failed" {
+			row.SelectB, pickedB = true, true
+		}
+		p.Traced = append(p.Traced, row)
+	}
+	return h.render(c, http.StatusOK, "index", p)
+}
+
+func (h *handlers) indexRow(c echo.Context, e Entry) indexRow {
+	row := indexRow{ID: e.EscrowID, Status: e.Status, Error: truncate(e.Error, maxErrorChars)}
+	if !e.CreatedAt.IsZero() {
+		row.Created = e.CreatedAt.UTC().Format(time.DateTime)
+	}
+	switch e.Status {
+	case "ready", "success", "succeeded":
+		row.StatusText, row.StatusClass = "✓ "+e.Status, "ready"
+	case "failed", "interrupted":
+		row.StatusText, row.StatusClass = "✗ "+e.Status, "failed"
+	default:
+		row.StatusText, row.StatusClass = "… "+e.Status, "other"
+	}
+	row.JaegerHref = jaegerLink(h.opts.JaegerUIURL, e.TraceID)
+	if !escrowtrace.ValidEscrowID(e.EscrowID) {
+		row.KindNote = "invalid id"
+		return row
+	}
+	f, err := h.load(c, e.EscrowID)
+	switch {
+	case err != nil:
+		row.KindNote = "no trace"
+		return row
+	case row.StatusClass == "ready" && f.Outcome == escrowtrace.OutcomeSuccess:
+		row.KindNote = "—"
+	default:
+		// A failure's kind is the first finding of its analysis: the
+		// earliest event that went wrong, which is the likeliest cause.
+		a := analysis.Analyze(f, analysis.Options{Slow: h.opts.Slow})
+		if len(a.Anomalies) > 0 {
+			row.Kind = string(a.Anomalies[0].Kind)
+		} else {
+			row.KindNote = "none found"
+		}
+	}
+	row.Href = escrowURL(e.EscrowID)
+	if row.JaegerHref == "" {
+		row.JaegerHref = jaegerLink(h.opts.JaegerUIURL, f.TraceID)
+	}
+	return row
+}
+
+// jaegerLink is the trace's page in the Jaeger UI, or "" without a usable
+// base URL or a trace ID.
+func jaegerLink(base, traceID string) string {
+	if base == "" || traceID == "" {
+		return ""
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return strings.TrimRight(base, "/") + "/trace/" + url.PathEscape(traceID)
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

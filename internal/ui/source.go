@@ -1,0 +1,33 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is what a Source returns (wrapped or not) for an escrow it does
+// not know or whose trace file does not exist; the pages answer 404.
+var ErrNotFound = errors.New("not found")
+
+// Entry is one escrow as the list page shows it.
+type Entry struct {
+	EscrowID  string
+	TraceID   string // "" when unknown; used for the Jaeger link
+	Status    string // escrowd's status: pending, running, ready, failed, ...
+	Error     string // why it failed, "" otherwise
+	CreatedAt time.Time
+}
+
+// Source is where the pages get escrows from. escrowd implements it over its
+// store and its traces directory. Handlers call it from many goroutines at
+// once, once per request; nothing is retried.
+type Source interface {
+	// List returns up to limit escrows, newest first.
+	List(ctx context.Context, limit int) ([]Entry, error)
+	// TracePath is the path of the escrow's escrow_<id>.json. id is already
+	// valid (escrowtrace.ValidEscrowID). An unknown escrow or a missing file
+	// is ErrNotFound or fs.ErrNotExist, so the page says 404; opening the
+	// file is left to the caller.
+	TracePath(id string) (string, error)
+}
