@@ -35,7 +35,7 @@ type fault struct {
 
 	once sync.Once
 	mu   sync.Mutex
-	srv  *walletpool.Server          // the server hit
+	srv  *walletpool.Server         // the server hit
 	used map[string]map[string]bool // escrow -> endpoints
 }
 
