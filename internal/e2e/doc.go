@@ -1,0 +1,21 @@
+// Package e2e holds escrowd's end-to-end tests of tracing: real
+// monero-wallet-rpc servers run real 2-of-3 escrows through the library path
+// the daemon wires (trace.Setup, then a multisig.Coordinator with the
+// Provider's Observer and Middleware), with the file exporter and the OTLP
+// exporter both on, and the traces are read back from a real Jaeger v2
+// (internal/jaegertest) and from the escrow_<id>.json files.
+//
+// What the tests hold escrowd to:
+//   - Jaeger finds an escrow's trace under the escrow's own ID, one client
+//     span per wallet RPC call with its tags, the snapshots as span logs and
+//     failures marked as errors; the analyzer rebuilds the same timeline from
+//     Jaeger as from the file and from the file's otlp section.
+//   - With Jaeger down (a closed port, or a blackholed one that accepts and
+//     never answers) escrows still complete and their files are still
+//     written, Shutdown keeps its deadline, the OTLP path holds bounded memory
+//     and its error log is rate-limited.
+//
+// The package has no non-test code. Its tests need the Jaeger binary
+// (scripts/jaeger.sh build) and monero-wallet-rpc, take about a minute on two
+// cores, and skip under -short.
+package e2e
