@@ -259,7 +259,7 @@ func procState(t *testing.T, pid int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// pid (comm) state ...: comm may hold spaces, so cut after the last ')'.
+	// pid (comm) state ...: comm may contain ')', so take the last one.
 	s := string(data)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 || i+3 > len(s) {
