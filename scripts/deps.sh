@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what escrowd's tests and demo need on a fresh Debian machine, when missing:
-# Debian's monero package (monero-wallet-rpc, monerod). Idempotent and quiet when all is there.
+# Debian's monero package (monero-wallet-rpc, monerod), and curl and jq for the demo script.
+# Idempotent and quiet when all is there.
 set -euo pipefail
 
 need=()
 command -v monero-wallet-rpc >/dev/null 2>&1 || need+=(monero)
+command -v curl >/dev/null 2>&1 || need+=(curl ca-certificates)
+command -v jq >/dev/null 2>&1 || need+=(jq)
 for extra in "$@"; do
   case "$extra" in
     chromium) command -v chromium >/dev/null 2>&1 || need+=(chromium) ;;

@@ -65,20 +65,49 @@ func (s *secrets) add(what, v string) {
 	if s.values == nil {
 		s.values = map[string]string{}
 	}
-	s.values[v] = what
+	if _, seen := s.values[v]; !seen { // the first sighting names it
+		s.values[v] = what
+	}
 }
 
 // capture is middleware that records the multisig messages the wallets answer.
 func (s *secrets) capture(next walletrpc.Invoker) walletrpc.Invoker {
 	return func(ctx context.Context, call *walletrpc.Call) error {
 		err := next(ctx, call)
-		switch r := call.Result.(type) {
-		case *string:
-			s.add(call.Method+" result", *r)
-		case *walletrpc.KexResult:
-			s.add(call.Method+" multisig_info", r.MultisigInfo)
-		}
+		// Results are typed per call (some are anonymous structs): read the
+		// multisig_info field of whatever was decoded, and of the params sent.
+		s.addField(call.Method+" result", call.Result)
+		s.addField(call.Method+" params", call.Params)
 		return err
+	}
+}
+
+// addField records the "multisig_info" of v (a string or a list of strings),
+// whatever v's type: it goes through JSON as the wire does.
+func (s *secrets) addField(what string, v any) {
+	if v == nil {
+		return
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	var m struct {
+		MultisigInfo json.RawMessage `json:"multisig_info"`
+	}
+	if json.Unmarshal(raw, &m) != nil || len(m.MultisigInfo) == 0 {
+		return
+	}
+	var one string
+	if json.Unmarshal(m.MultisigInfo, &one) == nil {
+		s.add(what+" multisig_info", one)
+		return
+	}
+	var many []string
+	if json.Unmarshal(m.MultisigInfo, &many) == nil {
+		for _, v := range many {
+			s.add(what+" multisig_info", v)
+		}
 	}
 }
 
@@ -213,6 +242,19 @@ func TestSuccessfulEscrowFile(t *testing.T) {
 	}
 	if len(sec.values) < 3+1+1+6+9 {
 		t.Fatalf("captured only %d secrets; the scan would prove little", len(sec.values))
+	}
+	// Each round's messages must be among them: prepare's (round 1 input),
+	// make's and the exchanges'.
+	for _, method := range []string{"prepare_multisig", "make_multisig", "exchange_multisig_keys"} {
+		n := 0
+		for _, what := range sec.values {
+			if strings.HasPrefix(what, method+" result multisig_info") {
+				n++
+			}
+		}
+		if n < 3 {
+			t.Errorf("captured %d %s messages, want at least 3 (one per role)", n, method)
+		}
 	}
 	sec.scan(t, "trace file", data)
 }

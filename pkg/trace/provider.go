@@ -136,12 +136,19 @@ func (p *Provider) Middleware() walletrpc.Middleware {
 	return rpcSpans(p.tracer)
 }
 
-// ForceFlush writes out what the exporters hold.
+// ForceFlush writes out what the exporters hold: the OTLP batch is sent,
+// and escrows still running are written to their files as incomplete (they
+// are rewritten whole when they end). The SDK's simple processor does not
+// pass ForceFlush on to its exporter, so the file exporter is flushed here.
 func (p *Provider) ForceFlush(ctx context.Context) error {
 	if p.sdk == nil {
 		return nil
 	}
-	return p.sdk.ForceFlush(ctx)
+	err := p.sdk.ForceFlush(ctx)
+	if p.files != nil {
+		err = errors.Join(err, p.files.ForceFlush(ctx))
+	}
+	return err
 }
 
 // Shutdown flushes and stops the exporters; unfinished escrows are written as
