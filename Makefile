@@ -4,6 +4,8 @@ export GOTOOLCHAIN := local
 GO ?= go
 BIN := bin
 FUZZTIME ?= 10s
+# -fuzzminimizetime bounds the minimisation of a crasher, so the budget holds.
+FUZZ := -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
 
 .PHONY: all build deps test vet unit race fuzz demo jaeger jaeger-build jaeger-start jaeger-stop bench bench-smoke clean
 
@@ -28,12 +30,12 @@ race:
 	$(GO) test -race -count=1 -timeout 40m ./...
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzReadFile$$' -fuzztime $(FUZZTIME) ./analysis
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./pkg/escrowtrace
-	$(GO) test -run '^$$' -fuzz '^FuzzParseOTLP$$' -fuzztime $(FUZZTIME) ./pkg/escrowtrace
+	$(GO) test $(FUZZ) -fuzz '^FuzzReadFile$$' ./analysis
+	$(GO) test $(FUZZ) -fuzz '^FuzzDecode$$' ./pkg/escrowtrace
+	$(GO) test $(FUZZ) -fuzz '^FuzzParseOTLP$$' ./pkg/escrowtrace
 
 bench-smoke:
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./pkg/trace ./pkg/exporters/jsonfile ./pkg/multisig/walletrpc
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./pkg/trace ./pkg/exporters/jsonfile ./pkg/multisig ./pkg/multisig/walletrpc
 
 demo: deps build
 	scripts/demo.sh
