@@ -1,0 +1,310 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/escrowd/escrowd/analysis"
+	"github.com/escrowd/escrowd/internal/jaegertest"
+	"github.com/escrowd/escrowd/pkg/escrowtrace"
+)
+
+// serverSpanName is the API's server span of an escrow's creation.
+const serverSpanName = "POST /api/escrow/init"
+
+// daemonEscrow is one escrow created through the daemon's API: the caller's
+// trace context sent with the POST, the API's answer and the trace file the
+// API served for it.
+type daemonEscrow struct {
+	name   string
+	caller callerContext
+	answer escrowAnswer
+	raw    []byte // GET /api/escrow/:id/trace
+	file   *escrowtrace.File
+}
+
+// TestDaemonTracesInJaeger is issue 6's end to end through the escrowd
+// daemon: a real Jaeger, the real escrowd binary with ENABLE_INSTRUMENTATION=1
+// and OTEL_EXPORTER_OTLP_ENDPOINT pointing at it, a real wallet server. In
+// shared mode with --shared-barrier 2, two concurrent escrows race on the one
+// server (at least one fails, every time); a third, alone once the barrier's
+// parties have left, succeeds. Every POST carries a W3C traceparent.
+//
+// The OTLP batch processor is told (OTEL_BSP_*) never to export before
+// shutdown, so Jaeger holds nothing while escrowd runs and everything after
+// SIGTERM: that is the flush at shutdown, asserted without waiting out a timer.
+// Then Jaeger's answers are held to the files the daemon served.
+func TestDaemonTracesInJaeger(t *testing.T) {
+	skipShort(t)
+	bin := buildEscrowd(t)
+	j := jaegertest.Start(t)
+	dir := t.TempDir()
+	tracesDir := filepath.Join(dir, "traces")
+	d := startEscrowd(t, bin, []string{
+		"ENABLE_INSTRUMENTATION=1",
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + j.OTLPEndpoint(),
+		// One export, at shutdown: no timer (an hour) and no full batch (a
+		// few hundred spans here, far below the size).
+		"OTEL_BSP_SCHEDULE_DELAY=3600000",
+		"OTEL_BSP_MAX_QUEUE_SIZE=16384",
+		"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=16384",
+	},
+		"--listen", "127.0.0.1:0",
+		"--data-dir", filepath.Join(dir, "data"),
+		"--traces-dir", tracesDir,
+		"--mode", "shared", "--shared-barrier", "2",
+	)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*escrowTimeout)
+	defer cancel()
+
+	// Two racers at once: the barrier lines them up at every step on the one
+	// server, so each call runs on whichever wallet was opened last.
+	racers := []*daemonEscrow{{name: "racer-1"}, {name: "racer-2"}}
+	errs := make([]error, len(racers))
+	var wg sync.WaitGroup
+	for i, e := range racers {
+		e.caller = newCallerContext()
+		wg.Go(func() { e.answer, errs[i] = d.initEscrow(ctx, e.name, e.caller.Traceparent()) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	failed := 0
+	for _, e := range racers {
+		t.Logf("%s: escrow %s %s %s", e.name, e.answer.EscrowID, e.answer.Status, e.answer.Error)
+		if e.answer.Status == "failed" {
+			failed++
+		}
+	}
+	if failed == 0 {
+		t.Fatal("the forced shared-mode race failed no escrow")
+	}
+	// Alone, with both racers gone from the barrier: nothing to race with.
+	lone := &daemonEscrow{name: "alone", caller: newCallerContext()}
+	var err error
+	if lone.answer, err = d.initEscrow(ctx, lone.name, lone.caller.Traceparent()); err != nil {
+		t.Fatal(err)
+	}
+	if lone.answer.Status != "ready" {
+		t.Fatalf("the lone shared-mode escrow: %+v, want ready", lone.answer)
+	}
+	all := append(racers, lone)
+
+	for _, e := range all {
+		id := e.answer.EscrowID
+		traceID, err := escrowtrace.TraceIDFor(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.answer.TraceID != traceID {
+			t.Fatalf("escrow %s: API trace_id %s, want %s (the escrow's ID)", id, e.answer.TraceID, traceID)
+		}
+		if e.raw, err = d.traceFile(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if e.file, _, err = analysis.Parse(e.raw); err != nil {
+			t.Fatalf("trace of %s as served: %v", id, err)
+		}
+		want := escrowtrace.OutcomeSuccess
+		if e.answer.Status == "failed" {
+			want = escrowtrace.OutcomeFailed
+		}
+		if e.file.EscrowID != id || e.file.TraceID != traceID || e.file.Outcome != want {
+			t.Fatalf("trace of %s as served: escrow %s, trace %s, outcome %s; want %s %s %s",
+				id, e.file.EscrowID, e.file.TraceID, e.file.Outcome, id, traceID, want)
+		}
+	}
+
+	// Nothing has left the batch yet: the escrows' and the requests' traces
+	// are all unknown to Jaeger while escrowd runs.
+	for _, e := range all {
+		for _, tid := range []string{e.file.TraceID, e.caller.TraceID} {
+			body, code, err := j.Trace(ctx, tid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code != http.StatusNotFound {
+				t.Fatalf("Jaeger has trace %s before shutdown (HTTP %d): the batch was to be exported at shutdown only; %.300s", tid, code, body)
+			}
+		}
+	}
+
+	d.terminate()
+
+	for _, e := range all {
+		// The file on disk is the one the API served, and stays after exit.
+		name, err := escrowtrace.FileName(e.answer.EscrowID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		disk, err := os.ReadFile(filepath.Join(tracesDir, name))
+		if err != nil {
+			t.Fatalf("trace file after shutdown: %v", err)
+		}
+		if !bytes.Equal(disk, e.raw) {
+			t.Errorf("%s on disk differs from what GET /api/escrow/%s/trace served", name, e.answer.EscrowID)
+		}
+	}
+
+	jc, err := analysis.NewJaeger(j.QueryURL(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rpcErrors := 0
+	for _, e := range all {
+		t.Run(e.name, func(t *testing.T) {
+			rpcErrors += checkDaemonEscrow(t, ctx, j, jc, e)
+		})
+	}
+	if rpcErrors == 0 {
+		t.Error("no failed escrow has a failed wallet RPC call in its trace: the race was to fail one on a wallet error")
+	}
+}
+
+// checkDaemonEscrow holds what Jaeger shows of one daemon escrow to the file
+// the daemon served, and checks the link to the request that created it. It
+// returns how many failed wallet RPC calls the escrow's trace holds.
+func checkDaemonEscrow(t *testing.T, ctx context.Context, j *jaegertest.Jaeger, jc *analysis.Jaeger, e *daemonEscrow) int {
+	f := e.file
+	n := countTypes(f)
+	if f.Outcome == escrowtrace.OutcomeSuccess && (n[escrowtrace.EventRPCCallStart] == 0 || snapshotCount(n) != 21) {
+		t.Fatalf("successful escrow's file: %v; want RPC calls and 21 snapshots", n)
+	}
+	if f.Outcome == escrowtrace.OutcomeFailed && n[escrowtrace.EventErrorFinal] != 1 {
+		t.Fatalf("failed escrow's file: %v; want one ERROR_FINAL", n)
+	}
+	t.Logf("escrow %s (%s): %v", f.EscrowID, f.Outcome, n)
+
+	// Polling Jaeger with a deadline: shutdown has exported, the store may
+	// answer a moment later. The root and the RPC spans at least.
+	body, err := j.WaitTrace(ctx, f.TraceID, n[escrowtrace.EventRPCCallStart]+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := decodeV1(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.TraceID != f.TraceID {
+		t.Fatalf("Jaeger answered trace %s for escrow %s's %s", tr.TraceID, f.EscrowID, f.TraceID)
+	}
+	t.Run("rpc spans", func(t *testing.T) { checkRPCSpans(t, tr, f) })
+	t.Run("snapshot logs", func(t *testing.T) { checkSnapshotLogs(t, tr, f) })
+	t.Run("root span", func(t *testing.T) { checkRoot(t, tr, f) })
+	t.Run("search by escrow.id", func(t *testing.T) {
+		found, err := j.FindByTag(ctx, "escrowd", escrowtrace.AttrEscrowID, f.EscrowID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(found, []string{f.TraceID}) {
+			t.Fatalf("search escrow.id=%s found traces %v, want [%s]", f.EscrowID, found, f.TraceID)
+		}
+	})
+	t.Run("timeline from v3", func(t *testing.T) {
+		fromJaeger, err := jc.Fetch(ctx, f.EscrowID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := sameTimeline(f, fromJaeger); d != "" {
+			t.Errorf("the timeline from Jaeger's /api/v3 differs from the served file's: %s", d)
+		}
+	})
+	t.Run("request link", func(t *testing.T) { checkRequestLink(t, ctx, j, tr, body, e) })
+
+	failedCalls := 0
+	for _, s := range tr.Spans {
+		if _, ok := s.tag(escrowtrace.AttrRPCMethod); ok {
+			if v, _ := s.tag("error"); v == "true" {
+				failedCalls++
+			}
+		}
+	}
+	if failedCalls != n[escrowtrace.EventRPCCallError] {
+		t.Errorf("Jaeger marks %d RPC spans as errors, the file has %d RPC_CALL_ERROR", failedCalls, n[escrowtrace.EventRPCCallError])
+	}
+	if f.Outcome == escrowtrace.OutcomeSuccess && failedCalls != 0 {
+		t.Errorf("successful escrow with %d failed calls", failedCalls)
+	}
+	return failedCalls
+}
+
+// checkRequestLink: the POST's server span is in the caller's trace, a child
+// of the caller's span, and the escrow's root span (a trace of its own) links
+// to it, in v1 as a FOLLOWS_FROM reference and in v3 as a link.
+func checkRequestLink(t *testing.T, ctx context.Context, j *jaegertest.Jaeger, escrowTrace v1Trace, escrowBody []byte, e *daemonEscrow) {
+	reqBody, err := j.WaitTrace(ctx, e.caller.TraceID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := decodeV1(reqBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the request: the escrow's spans are in the escrow's own trace.
+	if len(req.Spans) != 1 {
+		t.Fatalf("the request's trace %s holds %d spans, want the server span only", e.caller.TraceID, len(req.Spans))
+	}
+	server := req.Spans[0]
+	if server.OperationName != serverSpanName {
+		t.Fatalf("the request's span is %q, want %q", server.OperationName, serverSpanName)
+	}
+	if p := req.Processes[server.ProcessID]; p.ServiceName != "escrowd" {
+		t.Errorf("server span's service %q, want escrowd", p.ServiceName)
+	}
+	for k, v := range map[string]string{
+		"span.kind":                 "server",
+		"http.request.method":       http.MethodPost,
+		"http.route":                "/api/escrow/init",
+		"http.response.status_code": "200",
+	} {
+		if got, ok := server.tag(k); !ok || got != v {
+			t.Errorf("server span tag %s=%q (present %v), want %q; tags %v", k, got, ok, v, keys(server.Tags))
+		}
+	}
+	reqRefs, err := v1References(reqBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantParent := v1Ref{RefType: "CHILD_OF", TraceID: e.caller.TraceID, SpanID: e.caller.SpanID}
+	if !slices.Contains(reqRefs[server.SpanID], wantParent) {
+		t.Errorf("server span's references %+v lack the caller's span %+v", reqRefs[server.SpanID], wantParent)
+	}
+
+	var root v1Span
+	for _, s := range escrowTrace.Spans {
+		if s.OperationName == escrowtrace.SpanNameEscrow {
+			root = s
+		}
+	}
+	refs, err := v1References(escrowBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLink := v1Ref{RefType: "FOLLOWS_FROM", TraceID: e.caller.TraceID, SpanID: server.SpanID}
+	if got := refs[root.SpanID]; !slices.Equal(got, []v1Ref{wantLink}) {
+		t.Errorf("the escrow's root span references %+v, want exactly %+v", got, wantLink)
+	}
+
+	v3, code, err := j.TraceV3(ctx, escrowTrace.TraceID)
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("v3 trace %s: HTTP %d, %v", escrowTrace.TraceID, code, err)
+	}
+	links, err := v3Links(v3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []v3Link{{TraceID: e.caller.TraceID, SpanID: server.SpanID}}
+	if got := links[escrowtrace.SpanNameEscrow]; !slices.Equal(got, want) {
+		t.Errorf("v3 links of %s: %+v, want %+v", escrowtrace.SpanNameEscrow, got, want)
+	}
+}
