@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/escrowd/escrowd/internal/escrows"
+	"github.com/escrowd/escrowd/internal/ui"
 )
 
 // Limits of the API.
@@ -33,8 +34,14 @@ type Config struct {
 	Service *escrows.Service
 	// TracesDir holds the escrow_<id>.json files; "" when instrumentation is off.
 	TracesDir string
-	// Token, when not empty, is required as a bearer token on /api/.
+	// Token, when not empty, is required as a bearer token on /api/, and on
+	// /ui/ as a bearer token or through the pages' login form.
 	Token string
+	// UI serves the pages of internal/ui under /ui/ over the service's
+	// escrows and TracesDir.
+	UI bool
+	// JaegerUIURL, when set, is the Jaeger UI the pages link each trace to.
+	JaegerUIURL string
 	// Ready reports whether the wallet pool can take escrows (GET /readyz);
 	// nil means always ready.
 	Ready func() bool
@@ -90,6 +97,12 @@ func New(cfg Config) (http.Handler, error) {
 	g.GET("/escrow/:id", h.getEscrow)
 	g.GET("/escrow/:id/trace", h.getTrace)
 	g.GET("/escrows", h.listEscrows)
+
+	if cfg.UI {
+		ui.Register(e, uiSource{escrows: cfg.Service, tracesDir: cfg.TracesDir}, ui.Options{
+			JaegerUIURL: cfg.JaegerUIURL, Token: cfg.Token, TracingOff: cfg.TracesDir == "", Logger: cfg.Logger,
+		})
+	}
 	return e, nil
 }
 

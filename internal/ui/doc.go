@@ -12,4 +12,9 @@
 //	ui.Register(e, src, ui.Options{JaegerUIURL: "http://127.0.0.1:16686"})
 //
 // where src is a Source over escrowd's store and traces directory.
+//
+// With Options.Token the pages require the token. Browsers send no bearer
+// header, so a form at /ui/login takes the token once and sets an HttpOnly,
+// SameSite=Strict session cookie (an HMAC of its expiry keyed by the token,
+// valid SessionTTL); scripts may send "Authorization: Bearer" instead.
 package ui

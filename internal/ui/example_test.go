@@ -18,7 +18,7 @@ type dirSource struct{ dir string }
 
 func (s dirSource) List(context.Context, int) ([]ui.Entry, error) { return nil, nil }
 
-func (s dirSource) TracePath(id string) (string, error) {
+func (s dirSource) TracePath(_ context.Context, id string) (string, error) {
 	if id != "race-b" {
 		return "", ui.ErrNotFound
 	}

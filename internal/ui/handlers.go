@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -37,15 +38,23 @@ type Options struct {
 	// JaegerUIURL, when set, adds a link to each escrow's trace in the Jaeger UI.
 	JaegerUIURL string
 	// Slow is the slow_rpc threshold of the analyses; zero means the default.
-	Slow   analysis.SlowThreshold
-	Logger *slog.Logger
+	Slow analysis.SlowThreshold
+	// Token, when not empty, is required on every page: as a bearer token,
+	// or through the session cookie that the login form at /ui/login sets
+	// (browsers send no bearer header). escrowd passes its API token.
+	Token string
+	// TracingOff says that escrowd writes no trace files, so the list says
+	// why no escrow has a page.
+	TracingOff bool
+	Logger     *slog.Logger
 }
 
 // Router is what Register mounts on: an *echo.Echo, or an *echo.Group with
-// an empty prefix (for middleware such as authentication) since the pages
-// link to each other under /ui/.
+// an empty prefix (for middleware of the caller's) since the pages link to
+// each other under /ui/.
 type Router interface {
 	GET(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route
+	POST(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route
 }
 
 //go:embed templates/*.tmpl
@@ -61,16 +70,26 @@ type handlers struct {
 }
 
 // Register serves GET /ui/, /ui/escrow/:id and /ui/diff?a=&b= from src.
+// With opts.Token it also serves the login form (GET and POST /ui/login,
+// POST /ui/logout) and the pages require the token.
 func Register(r Router, src Source, opts Options) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &handlers{src: src, opts: opts, log: log}
+	var mw []echo.MiddlewareFunc
+	if opts.Token != "" {
+		g := newGate(opts.Token, time.Now)
+		mw = append(mw, h.requireToken(g))
+		r.GET("/ui/login", h.loginForm(g))
+		r.POST("/ui/login", h.login(g))
+		r.POST("/ui/logout", h.logout)
+	}
 	r.GET("/ui", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/ui/") })
-	r.GET("/ui/", h.index)
-	r.GET("/ui/escrow/:id", h.escrow)
-	r.GET("/ui/diff", h.diff)
+	r.GET("/ui/", h.index, mw...)
+	r.GET("/ui/escrow/:id", h.escrow, mw...)
+	r.GET("/ui/diff", h.diff, mw...)
 }
 
 func (h *handlers) escrow(c echo.Context) error {
@@ -120,7 +139,7 @@ func (h *handlers) htmlOptions() analysis.HTMLOptions {
 
 // load reads an escrow's trace file through the Source.
 func (h *handlers) load(c echo.Context, id string) (*escrowtrace.File, error) {
-	path, err := h.src.TracePath(id)
+	path, err := h.src.TracePath(c.Request().Context(), id)
 	if err != nil {
 		return nil, fmt.Errorf("trace of escrow %s: %w", id, err)
 	}
@@ -132,6 +151,10 @@ func (h *handlers) load(c echo.Context, id string) (*escrowtrace.File, error) {
 }
 
 func (h *handlers) loadError(c echo.Context, id string, err error) error {
+	if errors.Is(err, ErrTracingOff) {
+		return h.errorPage(c, http.StatusNotFound, "Tracing is off",
+			"Escrow "+strconv.Quote(id)+" has no trace because escrowd writes no trace files: "+tracingOffHelp)
+	}
 	if errors.Is(err, ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 		return h.errorPage(c, http.StatusNotFound, "Escrow not found",
 			"There is no trace for escrow "+strconv.Quote(id)+": the escrow is unknown, has not started, or ran with tracing off.")
@@ -141,5 +164,8 @@ func (h *handlers) loadError(c echo.Context, id string, err error) error {
 	return h.errorPage(c, http.StatusInternalServerError, "Trace unreadable",
 		"The trace of escrow "+strconv.Quote(id)+" could not be read; see escrowd's log.")
 }
+
+// tracingOffHelp says how to get traces; the list and the escrow pages show it.
+const tracingOffHelp = "start escrowd with ENABLE_INSTRUMENTATION=1 (or --instrument=true) and a traces directory (--traces-dir) to trace new escrows."
 
 func escrowURL(id string) string { return "/ui/escrow/" + url.PathEscape(id) }

@@ -185,3 +185,37 @@ func TestRegisterOnGroup(t *testing.T) {
 		t.Errorf("on a group: status %d, middleware ran %v", rec.Code, seen)
 	}
 }
+
+// TestTracingOff: without trace files the list and the pages say that
+// tracing is off and how to turn it on, with 404 rather than 500.
+func TestTracingOff(t *testing.T) {
+	src := fixtureSource(t)
+	src.pathErr = ErrTracingOff
+	e := newServer(t, src, Options{TracingOff: true})
+	tests := []struct {
+		target string
+		code   int
+		want   []string
+	}{
+		{"/ui/", http.StatusOK, []string{`id="tracing-off"`, "Tracing is off", "ENABLE_INSTRUMENTATION=1", "tracing off"}},
+		{"/ui/escrow/ok-a", http.StatusNotFound, []string{"Tracing is off", "ENABLE_INSTRUMENTATION=1"}},
+		{"/ui/diff?a=ok-a&b=race-b", http.StatusNotFound, []string{"Tracing is off"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			rec := get(t, e, tt.target)
+			if rec.Code != tt.code {
+				t.Fatalf("status %d, want %d", rec.Code, tt.code)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(rec.Body.String(), w) {
+					t.Errorf("body lacks %q", w)
+				}
+			}
+		})
+	}
+	// With tracing on, no notice.
+	if rec := get(t, newServer(t, fixtureSource(t), Options{}), "/ui/"); strings.Contains(rec.Body.String(), `id="tracing-off"`) {
+		t.Error("tracing-off notice with tracing on")
+	}
+}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,8 +17,10 @@ import (
 
 // indexPage is the list template's data.
 type indexPage struct {
-	Entries []indexRow
-	Traced  []indexRow // the escrows with a trace, for the diff form
+	Entries    []indexRow
+	Traced     []indexRow // the escrows with a trace, for the diff form
+	TracingOff string     // "" or what to do to get traces
+	LogoutForm bool       // a token is required: offer to forget it
 }
 
 type indexRow struct {
@@ -43,7 +46,10 @@ func (h *handlers) index(c echo.Context) error {
 		h.log.ErrorContext(ctx, "ui: list escrows", "err", err)
 		return h.errorPage(c, http.StatusInternalServerError, "Escrows unavailable", "The list of escrows could not be read; see escrowd's log.")
 	}
-	var p indexPage
+	p := indexPage{LogoutForm: h.opts.Token != ""}
+	if h.opts.TracingOff {
+		p.TracingOff = "Tracing is off: escrowd writes no trace files, so escrows have no pages. To see them, " + tracingOffHelp
+	}
 	pickedA, pickedB := false, false
 	for _, e := range entries {
 		row := h.indexRow(c, e)
@@ -82,6 +88,9 @@ func (h *handlers) indexRow(c echo.Context, e Entry) indexRow {
 	}
 	f, err := h.load(c, e.EscrowID)
 	switch {
+	case errors.Is(err, ErrTracingOff):
+		row.KindNote = "tracing off"
+		return row
 	case err != nil:
 		row.KindNote = "no trace"
 		return row

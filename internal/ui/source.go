@@ -6,9 +6,15 @@ import (
 	"time"
 )
 
-// ErrNotFound is what a Source returns (wrapped or not) for an escrow it does
-// not know or whose trace file does not exist; the pages answer 404.
-var ErrNotFound = errors.New("not found")
+// Errors a Source returns, wrapped or not; the pages answer 404 to both.
+var (
+	// ErrNotFound is for an escrow the Source does not know or whose trace
+	// file does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrTracingOff is for a known escrow when escrowd writes no trace
+	// files (instrumentation off): the page says how to turn it on.
+	ErrTracingOff = errors.New("tracing is off")
+)
 
 // Entry is one escrow as the list page shows it.
 type Entry struct {
@@ -27,7 +33,8 @@ type Source interface {
 	List(ctx context.Context, limit int) ([]Entry, error)
 	// TracePath is the path of the escrow's escrow_<id>.json. id is already
 	// valid (escrowtrace.ValidEscrowID). An unknown escrow or a missing file
-	// is ErrNotFound or fs.ErrNotExist, so the page says 404; opening the
-	// file is left to the caller.
-	TracePath(id string) (string, error)
+	// is ErrNotFound or fs.ErrNotExist, a known escrow without trace files
+	// ErrTracingOff, so the page says 404; opening the file is left to the
+	// caller.
+	TracePath(ctx context.Context, id string) (string, error)
 }

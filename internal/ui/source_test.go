@@ -20,6 +20,7 @@ type fakeSource struct {
 	entries []Entry
 	paths   map[string]string // escrow ID -> trace file
 	listErr error
+	pathErr error // when set, TracePath's answer for every escrow
 }
 
 func (s *fakeSource) List(_ context.Context, limit int) ([]Entry, error) {
@@ -29,7 +30,10 @@ func (s *fakeSource) List(_ context.Context, limit int) ([]Entry, error) {
 	return s.entries[:min(limit, len(s.entries))], nil
 }
 
-func (s *fakeSource) TracePath(id string) (string, error) {
+func (s *fakeSource) TracePath(_ context.Context, id string) (string, error) {
+	if s.pathErr != nil {
+		return "", fmt.Errorf("escrow %s: %w", id, s.pathErr)
+	}
 	p, ok := s.paths[id]
 	if !ok {
 		return "", fmt.Errorf("escrow %s: %w", id, ErrNotFound)
