@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -55,13 +56,19 @@ type FieldDiff struct {
 const maxAlignCells = 16 << 20
 
 // Compare aligns the two timelines on event keys (type, role, round, method),
-// not raw indexes, so a retried call or a reordered role shifts the rest
-// without making every later step differ. The alignment is a longest common
-// subsequence; between two matched steps, events only in A and only in B are
-// paired up in order (a substitution), so a failure shows both sides: "A:
-// RPC_CALL_END role=buyer, B: ERROR_FINAL role=buyer".
+// not raw indexes, so a retried call shifts the rest without making every
+// later step differ. The three roles run each round at once, so the order in
+// which their events interleave is chance: both sides are first put in the
+// setup's own order (round by round; within a round buyer, vendor, arbiter;
+// each role's events in the order they happened, see CanonicalOrder). The
+// alignment is a longest common subsequence; between two matched steps,
+// events only in A and only in B are paired up in order (a substitution), so
+// a failure shows both sides: "A: RPC_CALL_END role=buyer, B: ERROR_FINAL
+// role=buyer".
 func Compare(a, b *escrowtrace.File) *Diff {
 	ta, tb := NewTimeline(a), NewTimeline(b)
+	CanonicalOrder(ta.Events)
+	CanonicalOrder(tb.Events)
 	d := &Diff{
 		A: DiffSide{EscrowID: a.EscrowID, TraceID: a.TraceID, Outcome: a.Outcome, Events: len(ta.Events)},
 		B: DiffSide{EscrowID: b.EscrowID, TraceID: b.TraceID, Outcome: b.Outcome, Events: len(tb.Events)},
@@ -97,6 +104,33 @@ func Compare(a, b *escrowtrace.File) *Diff {
 	}
 	d.Identical = d.First == nil
 	return d
+}
+
+// CanonicalOrder sorts a timeline's events (in seq order) into the setup's
+// order, the same for any two escrows however their roles interleaved: by
+// round (wallet creation, with no round, first; the final check last), then by role (buyer, vendor,
+// arbiter, then any other), then by seq. Within a role nothing
+// moves: a role's calls are sequential, so its seq order is causal.
+func CanonicalOrder(events []escrowtrace.Event) {
+	sort.SliceStable(events, func(i, j int) bool {
+		a, b := &events[i], &events[j]
+		if sa, sb := stageOf(a), stageOf(b); sa != sb {
+			return sa < sb
+		}
+		if ra, rb := roleRank(a.Role), roleRank(b.Role); ra != rb {
+			return ra < rb
+		}
+		return a.Seq < b.Seq
+	})
+}
+
+// stageOf is the event's place in the setup: its round, and after round 3
+// the final check (get_address and the FINAL snapshot, which carry round 3).
+func stageOf(e *escrowtrace.Event) int {
+	if e.Type == escrowtrace.EventSnapshotFinal || e.Method == "get_address" {
+		return 4
+	}
+	return e.Round
 }
 
 func keysOf(events []escrowtrace.Event) []EventKey {
