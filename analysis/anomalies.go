@@ -240,6 +240,9 @@ func detectRPCErrors(in *detectInput) []Anomaly {
 			}
 		}
 		cause, hint := rpcErrorAdvice(codeVal, msg)
+		if ev := walletSwitchEvidence(in, c, msg); ev != "" {
+			cause += "; evidence: " + ev
+		}
 		out = append(out, Anomaly{
 			Kind: KindRPCError, Role: e.Role, Round: e.Round, Seq: seqPtr(e.Seq),
 			Message: fmt.Sprintf("%s failed%s: %s", orUnknown(e.Method), code, orUnknown(msg)),
@@ -248,6 +251,78 @@ func detectRPCErrors(in *detectInput) []Anomaly {
 	}
 	return out
 }
+
+// walletSwitchEvidence says what in the file shows that a failed call ran on
+// another wallet than the escrow's, for the errors that a switched wallet
+// gives: the role's last snapshot before the call saw its own wallet not yet
+// multisig (and still the call says "already multisig"), or the roles' calls
+// all went to one server, which holds one open wallet at a time. "" when the
+// file shows neither.
+func walletSwitchEvidence(in *detectInput, c rpcCall, msg string) string {
+	m := strings.ToLower(msg)
+	if !strings.Contains(m, "already multisig") && !strings.Contains(m, "recommendations") &&
+		!strings.Contains(m, "not multisig") && !strings.Contains(m, "kex round") {
+		return ""
+	}
+	var parts []string
+	if strings.Contains(m, "already multisig") {
+		var last *escrowtrace.Event
+		for i := range in.events {
+			e := &in.events[i]
+			if e.Seq >= c.End.Seq {
+				break
+			}
+			if e.Snapshot != nil && e.Role == c.End.Role && escrowtrace.IsSnapshotEvent(e.Type) {
+				last = e
+			}
+		}
+		if last != nil && !last.Snapshot.IsMultisig {
+			parts = append(parts, fmt.Sprintf("%s at #%d saw %s's wallet not multisig, yet %s answered already multisig",
+				last.Type, last.Seq, c.End.Role, orUnknown(c.End.Method)))
+		}
+	}
+	if ep, roles := sharedEndpoint(in.events); ep != "" {
+		parts = append(parts, fmt.Sprintf("%s all called one wallet server, %s, which has one wallet open at a time",
+			strings.Join(roles, ", "), ep))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "; ")
+}
+
+// sharedEndpoint is a wallet server that more than one role called, with
+// those roles in display order; "" when each role had its own.
+func sharedEndpoint(events []escrowtrace.Event) (string, []string) {
+	byEndpoint := map[string]map[string]bool{}
+	var order []string
+	for i := range events {
+		e := &events[i]
+		if e.Type != escrowtrace.EventRPCCallStart || e.Endpoint == "" || e.Role == "" {
+			continue
+		}
+		if byEndpoint[e.Endpoint] == nil {
+			byEndpoint[e.Endpoint] = map[string]bool{}
+			order = append(order, e.Endpoint)
+		}
+		byEndpoint[e.Endpoint][e.Role] = true
+	}
+	for _, ep := range order {
+		if len(byEndpoint[ep]) < 2 {
+			continue
+		}
+		var roles []string
+		for _, r := range roles3() {
+			if byEndpoint[ep][r] {
+				roles = append(roles, r)
+			}
+		}
+		return ep, roles
+	}
+	return "", nil
+}
+
+func roles3() []string { r := roles(); return r[:] }
 
 // rpcErrorAdvice maps a wallet RPC error to its likely cause. Error codes of
 // monero-wallet-rpc 0.18 are coarse (-1 covers many cases), so this is the one
