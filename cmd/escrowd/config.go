@@ -44,6 +44,7 @@ type config struct {
 	ShutdownTimeout  time.Duration
 	MasterSecretFile string // "" = <data>/master.key
 	APIToken         string
+	JaegerUI         string // "" = no Jaeger links on the pages
 	LogLevel         slog.Level
 	ShowVersion      bool
 
@@ -76,6 +77,7 @@ var settings = []setting{
 	{"shared-barrier", "ESCROWD_SHARED_BARRIER", "shared mode only: line this many concurrent escrows up at each step so the race shows every time (a reproduction tool; 0 = off)"},
 	{"shutdown-timeout", "ESCROWD_SHUTDOWN_TIMEOUT", "on SIGTERM/SIGINT, how long running escrows may take to finish before they are stopped and marked failed"},
 	{"master-secret-file", "ESCROWD_MASTER_SECRET_FILE", "file holding the master secret wallet passwords are derived from (>= 32 bytes, mode 0600; default <data-dir>/master.key, created at first start)"},
+	{"jaeger-ui", "ESCROWD_JAEGER_UI", "base URL of a Jaeger UI, e.g. http://127.0.0.1:16686: the /ui/ pages link each escrow to its trace there (\"\" = no links)"},
 	{"log-level", "ESCROWD_LOG_LEVEL", "debug, info, warn or error"},
 }
 
@@ -158,12 +160,15 @@ Every flag can be set by its environment variable; the flag wins.
       print the version and exit
 
 Environment only:
-  ESCROWD_API_TOKEN   bearer token required on /api/ (required when --listen is not loopback)
+  ESCROWD_API_TOKEN   bearer token required on /api/ and /ui/ (required when --listen is not loopback);
+                      browsers give it once in the form at /ui/login, which sets a session cookie
   OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_SDK_DISABLED   OpenTelemetry settings
   ESCROWD_TRACE_FILES=0, ESCROWD_TRACE_OTLP_SECTION=1   trace file options
 
 API: POST /api/escrow/init, GET /api/escrow/:id, GET /api/escrow/:id/trace,
      GET /api/escrows?status=&limit=, GET /healthz, GET /readyz
+Pages (open http://<listen>/ui/ in a browser): /ui/ recent escrows, /ui/escrow/:id one escrow's
+     trace, /ui/diff?a=&b= two escrows compared; they need traces (ENABLE_INSTRUMENTATION=1)
 `)
 }
 
@@ -244,6 +249,8 @@ func (v *value) set(s string) error {
 		c.ShutdownTimeout = d
 	case "master-secret-file":
 		c.MasterSecretFile = s
+	case "jaeger-ui":
+		c.JaegerUI = s
 	case "log-level":
 		var l slog.Level
 		if err := l.UnmarshalText([]byte(s)); err != nil {
@@ -305,6 +312,8 @@ func (v *value) String() string {
 		return c.ShutdownTimeout.String()
 	case "master-secret-file":
 		return c.MasterSecretFile
+	case "jaeger-ui":
+		return c.JaegerUI
 	case "log-level":
 		return c.LogLevel.String()
 	}
@@ -329,7 +338,7 @@ func parseWalletRPC(s string) (walletpool.External, error) {
 }
 
 func redact(name, v string) string {
-	if name != "wallet-rpc" {
+	if name != "wallet-rpc" && name != "jaeger-ui" {
 		return v
 	}
 	parts := strings.Split(v, ",")
@@ -435,7 +444,28 @@ func (c config) validate() error {
 	if c.ShutdownTimeout <= 0 {
 		add("%s: must be positive, e.g. 60s", c.where("shutdown-timeout", "--shutdown-timeout"))
 	}
+	if c.JaegerUI != "" {
+		if err := checkJaegerUI(c.JaegerUI); err != nil {
+			add("%s: %v", c.where("jaeger-ui", "--jaeger-ui"), err)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// checkJaegerUI wants an http(s) URL with a host: the pages put it in
+// every link, so no credentials either (any reader of a page would see them).
+func checkJaegerUI(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("want the Jaeger UI's base URL, http(s)://host[:port][/path], e.g. http://127.0.0.1:16686")
+	}
+	if u.User != nil {
+		return errors.New("the pages show this URL in their links: no user:password@ in it")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("want a base URL without ?query or #fragment: /trace/<id> is appended to it")
+	}
+	return nil
 }
 
 func loopback(host string) bool {

@@ -46,6 +46,16 @@ func TestConfigErrors(t *testing.T) {
 			[]string{"ESCROWD_WALLET_RPC=", "want http://[user:pass@]host:port"}},
 		{"bad shutdown timeout", []string{"--shutdown-timeout", "0s"}, nil, []string{"--shutdown-timeout=0s: must be positive"}},
 		{"stray argument", []string{"serve"}, nil, []string{`unexpected argument "serve"`}},
+		{"Jaeger UI not a URL", []string{"--jaeger-ui", "127.0.0.1:16686"}, nil,
+			[]string{"--jaeger-ui=127.0.0.1:16686: want the Jaeger UI's base URL, http(s)://host[:port][/path]"}},
+		{"Jaeger UI not http", nil, map[string]string{"ESCROWD_JAEGER_UI": "javascript:alert(1)"},
+			[]string{"ESCROWD_JAEGER_UI=javascript:alert(1): want the Jaeger UI's base URL"}},
+		{"Jaeger UI without host", []string{"--jaeger-ui", "http:///trace"}, nil,
+			[]string{"--jaeger-ui=http:///trace: want the Jaeger UI's base URL"}},
+		{"Jaeger UI with credentials", []string{"--jaeger-ui", "http://u:pw@127.0.0.1:16686"}, nil,
+			[]string{"--jaeger-ui=http://***@127.0.0.1:16686: the pages show this URL in their links: no user:password@ in it"}},
+		{"Jaeger UI with a query", []string{"--jaeger-ui", "http://127.0.0.1:16686/?x=1"}, nil,
+			[]string{"--jaeger-ui=http://127.0.0.1:16686/?x=1: want a base URL without ?query"}},
 		{"several at once", []string{"--pool-size", "2", "--listen", "0.0.0.0:1"}, nil,
 			[]string{"--pool-size=2", "--listen=0.0.0.0:1"}},
 	}
@@ -92,6 +102,9 @@ func TestConfigSources(t *testing.T) {
 		c.WalletRPC[0].Password != "b" || c.WalletRPC[1].Username != "" || c.WalletRPC[2].Password != "d" {
 		t.Fatalf("wallet rpc %+v", c.WalletRPC)
 	}
+	if c.JaegerUI != "" {
+		t.Fatalf("Jaeger UI %q without a setting", c.JaegerUI)
+	}
 	if c.servers() != 3 || c.maxInFlight() != 4 {
 		t.Fatalf("servers %d, max in flight %d", c.servers(), c.maxInFlight())
 	}
@@ -102,6 +115,34 @@ func TestConfigSources(t *testing.T) {
 	}
 	if len(c.WalletRPC) != 2 || c.WalletRPC[1].URL != "http://127.0.0.1:8" {
 		t.Fatalf("wallet rpc %+v", c.WalletRPC)
+	}
+}
+
+func TestJaegerUI(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unset", nil, nil, ""},
+		{"variable", nil, map[string]string{"ESCROWD_JAEGER_UI": "http://127.0.0.1:16686"}, "http://127.0.0.1:16686"},
+		{"flag over variable", []string{"--jaeger-ui", "https://jaeger.example/base/"}, map[string]string{"ESCROWD_JAEGER_UI": "http://127.0.0.1:16686"}, "https://jaeger.example/base/"},
+		{"flag empties variable", []string{"--jaeger-ui="}, map[string]string{"ESCROWD_JAEGER_UI": "http://127.0.0.1:16686"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseConfig(tt.args, envOf(tt.env), &bytes.Buffer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.validate(); err != nil {
+				t.Fatal(err)
+			}
+			if c.JaegerUI != tt.want {
+				t.Errorf("Jaeger UI %q, want %q", c.JaegerUI, tt.want)
+			}
+		})
 	}
 }
 
@@ -138,7 +179,9 @@ func TestHelp(t *testing.T) {
 			t.Errorf("--help does not explain --%s / %s", s.flag, s.env)
 		}
 	}
-	if !strings.Contains(stdout.String(), "ESCROWD_API_TOKEN") {
-		t.Error("--help does not mention ESCROWD_API_TOKEN")
+	for _, w := range []string{"ESCROWD_API_TOKEN", "/ui/login", "/ui/escrow/:id", "/ui/diff"} {
+		if !strings.Contains(stdout.String(), w) {
+			t.Errorf("--help does not mention %s", w)
+		}
 	}
 }

@@ -133,6 +133,7 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 	}
 	handler, err := api.New(api.Config{
 		Service: svc, TracesDir: tp.FileDir(), Token: cfg.APIToken, Ready: ready,
+		UI: true, JaegerUIURL: cfg.JaegerUI,
 		TracerProvider: tp.TracerProvider(), Propagator: tp.Propagator(), Logger: logger,
 	})
 	if err != nil {
@@ -148,7 +149,8 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 
 	logger.Info("escrowd ready", "version", version, "listen", ln.Addr().String(), "mode", cfg.Mode,
 		"wallet_servers", len(servers), "max_in_flight", cfg.maxInFlight(), "data_dir", cfg.DataDir,
-		"traces_dir", tp.FileDir(), "instrumentation", tp.Enabled(), "api_token", cfg.APIToken != "")
+		"traces_dir", tp.FileDir(), "instrumentation", tp.Enabled(), "api_token", cfg.APIToken != "",
+		"ui", "http://"+ln.Addr().String()+"/ui/", "jaeger_ui", cfg.JaegerUI)
 	fmt.Fprintf(stdout, "escrowd listening on http://%s\n", ln.Addr())
 
 	select {
