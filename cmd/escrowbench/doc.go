@@ -11,6 +11,16 @@
 //     global-lock and shared mode (-modes): escrows per minute, p50/p95 setup
 //     time, failures, the wallet servers' CPU seconds per escrow and the
 //     throughput bound those set on this machine's cores.
+//   - reserve: issue 10's warm reserve, on one set of three servers,
+//     interleaved (-runs times after a warm-up): the key-exchange floor (a
+//     bare client's prepare_multisig, make_multisig and two
+//     exchange_multisig_keys, each step's three calls at once, on wallets
+//     created before the clock starts), escrows with a full warm reserve and
+//     escrows without one; p50/p95 and ratios to the floor, and a per-call
+//     profile of where each setup's time goes. Then -bursts bursts of -burst
+//     escrows at once against a reserve of -reserve-size wallets: latency of
+//     escrows served warm vs cold, the reserve's hits and misses, and how
+//     long until it is full again.
 //
 // With -summarize FILE it instead reads `go test -bench` output (several
 // -count runs) and prints medians with each sub-benchmark's difference from

@@ -41,13 +41,14 @@ type options struct {
 	summarize string
 	baseline  string
 	verbose   bool
+	reserve   reserveOptions
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("escrowbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	scen := fs.String("scenario", "tracing,concurrency", "scenarios to run: tracing, concurrency")
+	scen := fs.String("scenario", "tracing,concurrency", "scenarios to run: tracing, concurrency, reserve")
 	fs.IntVar(&o.pairs, "pairs", 8, "tracing: on/off pairs of escrows")
 	levels := fs.String("levels", "1,3,10", "concurrency: escrows at once")
 	modes := fs.String("modes", "leased,global-lock,shared", "concurrency: modes")
@@ -59,14 +60,18 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.dir, "dir", "", "working directory for wallets, logs and traces (default: a new temporary one, removed after)")
 	fs.StringVar(&o.summarize, "summarize", "", "summarise this `go test -bench` output file instead of running scenarios")
 	fs.StringVar(&o.baseline, "baseline", "bare", "summarize: the sub-benchmark the others are compared with")
+	fs.IntVar(&o.reserve.runs, "runs", 6, "reserve: runs of each of kex floor, warm escrow and cold escrow (plus one warm-up run)")
+	fs.IntVar(&o.reserve.size, "reserve-size", 3, "reserve: wallets the reserve keeps in the bursts")
+	fs.IntVar(&o.reserve.burst, "burst", 3, "reserve: escrows started at once in a burst (on 3 x burst servers)")
+	fs.IntVar(&o.reserve.bursts, "bursts", 2, "reserve: bursts run one after another")
 	fs.BoolVar(&o.verbose, "v", false, "log server and escrow events")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	o.scenarios = strings.Split(*scen, ",")
 	for _, s := range o.scenarios {
-		if s != "tracing" && s != "concurrency" {
-			return o, fmt.Errorf("-scenario %q: want tracing and/or concurrency", s)
+		if s != "tracing" && s != "concurrency" && s != "reserve" {
+			return o, fmt.Errorf("-scenario %q: want tracing, concurrency and/or reserve", s)
 		}
 	}
 	for _, f := range strings.Split(*levels, ",") {
@@ -86,6 +91,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.pairs < 1 || o.perWorker < 1 {
 		return o, errors.New("-pairs and -per-worker must be at least 1")
 	}
+	if o.reserve.runs < 1 || o.reserve.size < 1 || o.reserve.burst < 1 || o.reserve.bursts < 0 {
+		return o, errors.New("-runs, -reserve-size and -burst must be at least 1, -bursts at least 0")
+	}
+	if o.reserve.size >= multisig.Participants*o.reserve.burst {
+		return o, fmt.Errorf("-reserve-size %d: a burst of %d escrows must need more wallets (%d) than the reserve holds",
+			o.reserve.size, o.reserve.burst, multisig.Participants*o.reserve.burst)
+	}
+	o.reserve.timeout = o.timeout
 	return o, nil
 }
 
@@ -124,6 +137,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, s := range o.scenarios {
 		if s == "concurrency" && contains(o.modes, multisig.ModeLeased) {
 			servers = max(servers, multisig.Participants*maxOf(o.levels))
+		}
+		if s == "reserve" && o.reserve.bursts > 0 {
+			servers = max(servers, multisig.Participants*o.reserve.burst)
 		}
 	}
 	fmt.Fprintf(stderr, "escrowbench: starting %d wallet servers in %s\n", servers, dir)
@@ -170,6 +186,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				}
 			}
 			printCells(stdout, cells)
+		case "reserve":
+			fmt.Fprintf(stderr, "escrowbench: warm reserve, %d runs of floor/warm/cold, %d bursts of %d escrows against %d wallets\n",
+				o.reserve.runs, o.reserve.bursts, o.reserve.burst, o.reserve.size)
+			res, err := runReserve(ctx, b, o.reserve)
+			if err != nil {
+				return fmt.Errorf("reserve scenario: %w", err)
+			}
+			printReserve(stdout, res)
+			if err := enc.Encode(res); err != nil {
+				return err
+			}
 		}
 		if err := ctx.Err(); err != nil {
 			return err

@@ -85,4 +85,17 @@ func TestWarmReserve(t *testing.T) {
 	if st := r.Stats(); st.Misses != 3 {
 		t.Fatalf("reserve stats %+v, want 3 misses after the wallets vanished", st)
 	}
+
+	// An empty reserve (demand outran it): every role creates its own
+	// wallet, and each counts as a miss.
+	if st := r.Stats(); st.Ready != 0 {
+		t.Fatalf("reserve stats %+v, want it empty", st)
+	}
+	e3 := newEscrow()
+	if _, err := c.Run(context.Background(), e3); err != nil {
+		t.Fatal(err)
+	}
+	if st := r.Stats(); st.Hits != 3 || st.Misses != 6 {
+		t.Fatalf("reserve stats %+v, want 3 hits and 6 misses after an escrow the empty reserve could not serve", st)
+	}
 }

@@ -26,14 +26,17 @@ func (c *Coordinator) setup(ctx context.Context, e Escrow, ss []*session) (Resul
 				// A reserve wallet is used only if it is still open and fresh
 				// (a restarted server has no wallet open).
 				st, err := s.client.IsMultisig(s.step(ctx, 0))
-				c.cfg.Reserve.record(err == nil && !st.Multisig)
 				if err == nil && !st.Multisig {
+					c.cfg.Reserve.record(true)
 					return nil
 				}
 				s.adopted = false
 				s.wallet = WalletName(e.ID, s.role)
 				s.password = WalletPassword(c.cfg.Secret, s.wallet)
 			}
+			// A miss: no reserve wallet on this server (demand outran the
+			// reserve) or the one there was gone.
+			c.cfg.Reserve.record(false)
 			if err := s.client.CreateWallet(s.step(ctx, 0), s.wallet, s.password); err != nil {
 				return s.fail(0, "create_wallet", err)
 			}
