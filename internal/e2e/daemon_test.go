@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/escrowd/escrowd/analysis"
 	"github.com/escrowd/escrowd/internal/jaegertest"
@@ -18,60 +19,82 @@ import (
 // serverSpanName is the API's server span of an escrow's creation.
 const serverSpanName = "POST /api/escrow/init"
 
-// daemonEscrow is one escrow created through the daemon's API: the caller's
+// daemonEscrow is one escrow created through a daemon's API: the caller's
 // trace context sent with the POST, the API's answer and the trace file the
 // API served for it.
 type daemonEscrow struct {
 	name   string
+	d      *escrowdProc
 	caller callerContext
 	answer escrowAnswer
 	raw    []byte // GET /api/escrow/:id/trace
 	file   *escrowtrace.File
+	// calls is how many wallet RPC calls a successful escrow makes; 0 when
+	// it depends on the race.
+	calls int
 }
 
-// TestDaemonTracesInJaeger is issue 6's end to end through the escrowd
-// daemon: a real Jaeger, the real escrowd binary with ENABLE_INSTRUMENTATION=1
-// and OTEL_EXPORTER_OTLP_ENDPOINT pointing at it, a real wallet server. In
-// shared mode with --shared-barrier 2, two concurrent escrows race on the one
-// server (at least one fails, every time); a third, alone once the barrier's
-// parties have left, succeeds. Every POST carries a W3C traceparent.
+// tracedEscrowd starts escrowd as the README runs it with Jaeger:
+// ENABLE_INSTRUMENTATION=1 and OTEL_EXPORTER_OTLP_ENDPOINT at j's OTLP gRPC
+// port; its data and trace files go under dir.
 //
-// The OTLP batch processor is told (OTEL_BSP_*) never to export before
-// shutdown, so Jaeger holds nothing while escrowd runs and everything after
-// SIGTERM: that is the flush at shutdown, asserted without waiting out a timer.
-// Then Jaeger's answers are held to the files the daemon served.
-func TestDaemonTracesInJaeger(t *testing.T) {
-	skipShort(t)
-	bin := buildEscrowd(t)
-	j := jaegertest.Start(t)
-	dir := t.TempDir()
-	tracesDir := filepath.Join(dir, "traces")
-	d := startEscrowd(t, bin, []string{
+// The batch span processor is told (the SDK's OTEL_BSP_* variables) to export
+// once, at shutdown: no timer (an hour) and no full batch (a few hundred spans
+// here, far below the size). Jaeger then holds nothing while escrowd runs and
+// everything after SIGTERM, which makes the flush at shutdown observable
+// without waiting out a timer.
+func tracedEscrowd(t *testing.T, bin string, j *jaegertest.Jaeger, dir string, args ...string) *escrowdProc {
+	t.Helper()
+	return startEscrowd(t, bin, []string{
 		"ENABLE_INSTRUMENTATION=1",
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + j.OTLPEndpoint(),
-		// One export, at shutdown: no timer (an hour) and no full batch (a
-		// few hundred spans here, far below the size).
 		"OTEL_BSP_SCHEDULE_DELAY=3600000",
 		"OTEL_BSP_MAX_QUEUE_SIZE=16384",
 		"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=16384",
-	},
+	}, append([]string{
 		"--listen", "127.0.0.1:0",
 		"--data-dir", filepath.Join(dir, "data"),
-		"--traces-dir", tracesDir,
-		"--mode", "shared", "--shared-barrier", "2",
-	)
+		"--traces-dir", filepath.Join(dir, "traces"),
+	}, args...)...)
+}
+
+// TestDaemonTracesInJaeger is issue 6's end to end through the escrowd
+// daemon: a real Jaeger, the real escrowd binary exporting to it over OTLP
+// gRPC, real wallet servers. Two daemons run side by side: one in shared mode
+// with --shared-barrier 2, where two concurrent escrows race on the one
+// server (at least one fails, every time), and one in the default leased
+// mode, where an escrow sent at the same time succeeds. Every POST carries a
+// W3C traceparent of its own.
+//
+// Jaeger is empty until the daemons get SIGTERM (see tracedEscrowd); after
+// it, Jaeger's answers are held to the trace files the daemons served.
+func TestDaemonTracesInJaeger(t *testing.T) {
+	skipShort(t)
+	start := time.Now() // for the log only: nothing waits on or gates by it
+	bin := buildEscrowd(t)
+	j := jaegertest.Start(t)
+	sharedDir, leasedDir := t.TempDir(), t.TempDir()
+	shared := tracedEscrowd(t, bin, j, sharedDir, "--mode", "shared", "--shared-barrier", "2")
+	// Three servers, no reserve: one escrow, and no wallets made ahead of it
+	// competing for the two cores.
+	leased := tracedEscrowd(t, bin, j, leasedDir, "--mode", "leased", "--pool-size", "3", "--reserve", "0")
+	t.Logf("escrowd built, both daemons ready after %v", time.Since(start).Round(time.Millisecond))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*escrowTimeout)
 	defer cancel()
 
-	// Two racers at once: the barrier lines them up at every step on the one
-	// server, so each call runs on whichever wallet was opened last.
-	racers := []*daemonEscrow{{name: "racer-1"}, {name: "racer-2"}}
-	errs := make([]error, len(racers))
+	// The barrier lines the two racers up at every step on the one server,
+	// so each call runs on whichever wallet was opened last.
+	all := []*daemonEscrow{
+		{name: "shared-1", d: shared},
+		{name: "shared-2", d: shared},
+		{name: "leased", d: leased, calls: 36},
+	}
+	errs := make([]error, len(all))
 	var wg sync.WaitGroup
-	for i, e := range racers {
+	for i, e := range all {
 		e.caller = newCallerContext()
-		wg.Go(func() { e.answer, errs[i] = d.initEscrow(ctx, e.name, e.caller.Traceparent()) })
+		wg.Go(func() { e.answer, errs[i] = e.d.initEscrow(ctx, e.name, e.caller.Traceparent()) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -79,26 +102,20 @@ func TestDaemonTracesInJaeger(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	t.Logf("escrows done after %v", time.Since(start).Round(time.Millisecond))
 	failed := 0
-	for _, e := range racers {
+	for _, e := range all {
 		t.Logf("%s: escrow %s %s %s", e.name, e.answer.EscrowID, e.answer.Status, e.answer.Error)
-		if e.answer.Status == "failed" {
+		if e.d == shared && e.answer.Status == "failed" {
 			failed++
 		}
 	}
 	if failed == 0 {
 		t.Fatal("the forced shared-mode race failed no escrow")
 	}
-	// Alone, with both racers gone from the barrier: nothing to race with.
-	lone := &daemonEscrow{name: "alone", caller: newCallerContext()}
-	var err error
-	if lone.answer, err = d.initEscrow(ctx, lone.name, lone.caller.Traceparent()); err != nil {
-		t.Fatal(err)
+	if e := all[2]; e.answer.Status != "ready" {
+		t.Fatalf("the leased escrow: %+v, want ready", e.answer)
 	}
-	if lone.answer.Status != "ready" {
-		t.Fatalf("the lone shared-mode escrow: %+v, want ready", lone.answer)
-	}
-	all := append(racers, lone)
 
 	for _, e := range all {
 		id := e.answer.EscrowID
@@ -109,7 +126,7 @@ func TestDaemonTracesInJaeger(t *testing.T) {
 		if e.answer.TraceID != traceID {
 			t.Fatalf("escrow %s: API trace_id %s, want %s (the escrow's ID)", id, e.answer.TraceID, traceID)
 		}
-		if e.raw, err = d.traceFile(ctx, id); err != nil {
+		if e.raw, err = e.d.traceFile(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 		if e.file, _, err = analysis.Parse(e.raw); err != nil {
@@ -139,7 +156,9 @@ func TestDaemonTracesInJaeger(t *testing.T) {
 		}
 	}
 
-	d.terminate()
+	shared.terminate()
+	leased.terminate()
+	t.Logf("both daemons stopped after %v", time.Since(start).Round(time.Millisecond))
 
 	for _, e := range all {
 		// The file on disk is the one the API served, and stays after exit.
@@ -147,7 +166,11 @@ func TestDaemonTracesInJaeger(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		disk, err := os.ReadFile(filepath.Join(tracesDir, name))
+		dir := sharedDir
+		if e.d == leased {
+			dir = leasedDir
+		}
+		disk, err := os.ReadFile(filepath.Join(dir, "traces", name))
 		if err != nil {
 			t.Fatalf("trace file after shutdown: %v", err)
 		}
@@ -177,8 +200,9 @@ func TestDaemonTracesInJaeger(t *testing.T) {
 func checkDaemonEscrow(t *testing.T, ctx context.Context, j *jaegertest.Jaeger, jc *analysis.Jaeger, e *daemonEscrow) int {
 	f := e.file
 	n := countTypes(f)
-	if f.Outcome == escrowtrace.OutcomeSuccess && (n[escrowtrace.EventRPCCallStart] == 0 || snapshotCount(n) != 21) {
-		t.Fatalf("successful escrow's file: %v; want RPC calls and 21 snapshots", n)
+	if f.Outcome == escrowtrace.OutcomeSuccess && (n[escrowtrace.EventRPCCallStart] == 0 || snapshotCount(n) != 21 ||
+		e.calls != 0 && n[escrowtrace.EventRPCCallStart] != e.calls) {
+		t.Fatalf("successful escrow's file: %v; want %d RPC calls (0: any) and 21 snapshots", n, e.calls)
 	}
 	if f.Outcome == escrowtrace.OutcomeFailed && n[escrowtrace.EventErrorFinal] != 1 {
 		t.Fatalf("failed escrow's file: %v; want one ERROR_FINAL", n)
