@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,7 +43,8 @@ func uiScreenshotDir(t *testing.T) string {
 // concurrent escrows produce a real failure, then restarted in leased mode
 // for a real success. Headless Chromium then loads the pages from the running
 // daemon, and the test checks the DOM the browser built against the trace
-// files the daemon wrote.
+// files the daemon wrote. A last restart with ESCROWD_API_TOKEN checks that
+// the pages then need the token: the browser gets the login form.
 func TestUIBrowser(t *testing.T) {
 	needWalletRPC(t)
 	browsertest.Chromium(t)
@@ -180,7 +182,7 @@ func TestUIBrowser(t *testing.T) {
 				t.Errorf("outcome %q, want success", textOf(o))
 			}
 		}},
-		{"diff", "/ui/diff?a=" + failedID + "&b=" + okID, "diff.png", 1300, func(t *testing.T, root *html.Node) {
+		{"diff", "/ui/diff?a=" + failedID + "&b=" + okID, "diff.png", 1600, func(t *testing.T, root *html.Node) {
 			svgs := nodes(root, "svg", "timeline")
 			if len(svgs) < 2 {
 				t.Fatalf("%d timelines, want one per side at least", len(svgs))
@@ -229,7 +231,83 @@ func TestUIBrowser(t *testing.T) {
 			browsertest.Screenshot(t, d.url+tt.path, filepath.Join(shots, tt.shot), 1280, tt.height)
 		})
 	}
+
+	// 3. With a token, the same pages need it: a browser gets the login
+	// form, and the form's cookie opens them.
+	d.stop(syscall.SIGTERM)
+	const token = "ui-browser-test-token"
+	t.Setenv("ESCROWD_API_TOKEN", token)
+	d = startDaemon(t, dir, "--pool-size", "3", "--reserve", "0")
+	page := "/ui/escrow/" + failedID
+	root, err := html.Parse(strings.NewReader(browsertest.DumpDOM(t, d.url+page)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if forms := nodes(root, "form", "login"); len(forms) != 1 || len(nodes(root, "li", "anomaly")) != 0 {
+		t.Fatalf("without the token: %d login forms, %d anomalies shown", len(forms), len(nodes(root, "li", "anomaly")))
+	}
+	if next := tagged(nodes(root, "form", "login")[0], "input"); len(next) == 0 || attrOf(next[0], "value") != page {
+		t.Errorf("login form does not come back to %s", page)
+	}
+	checkTokenLogin(t, d.url, token, page)
 	t.Logf("whole run: %s", time.Since(start).Round(time.Second))
+}
+
+// checkTokenLogin logs in through the form as a browser would and opens page
+// with the session cookie; a wrong token gets no cookie.
+func checkTokenLogin(t *testing.T, base, token, page string) {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	login := func(tok string) *http.Response {
+		req, err := http.NewRequest(http.MethodPost, base+"/ui/login", strings.NewReader(url.Values{"token": {tok}, "next": {page}}.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", base)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := login("wrong"); resp.StatusCode != http.StatusUnauthorized || len(resp.Cookies()) != 0 {
+		t.Errorf("wrong token: %d, cookies %v", resp.StatusCode, resp.Cookies())
+	}
+	resp := login(token)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != page || len(resp.Cookies()) != 1 {
+		t.Fatalf("login: %d %q cookies %v", resp.StatusCode, resp.Header.Get("Location"), resp.Cookies())
+	}
+	cookie := resp.Cookies()[0]
+	if !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode || strings.Contains(cookie.Value, token) {
+		t.Errorf("session cookie %+v", cookie)
+	}
+	for _, tt := range []struct {
+		path   string
+		cookie bool
+		code   int
+	}{
+		{page, true, http.StatusOK},
+		{page, false, http.StatusUnauthorized},
+		{"/api/escrows", true, http.StatusUnauthorized}, // the cookie is for the pages only
+	} {
+		req, err := http.NewRequest(http.MethodGet, base+tt.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.cookie {
+			req.AddCookie(cookie)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.code {
+			t.Errorf("GET %s (cookie %v): %d, want %d", tt.path, tt.cookie, resp.StatusCode, tt.code)
+		}
+	}
 }
 
 func traceFile(t *testing.T, dir, id string) *escrowtrace.File {
