@@ -44,49 +44,49 @@ type fuzzAPI struct {
 	knownBody string
 }
 
-func newFuzzAPI(f *testing.F) *fuzzAPI {
-	f.Helper()
+func newFuzzAPI(tb testing.TB) *fuzzAPI {
+	tb.Helper()
 	ctx := context.Background()
-	dir := f.TempDir()
+	dir := tb.TempDir()
 	st, err := store.Open(ctx, filepath.Join(dir, "data", "escrowd.db"))
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	// Runs end at once, so in-flight escrows never pile up to the limit;
 	// a high limit keeps admission out of what is fuzzed here.
 	svc, err := escrows.New(escrows.Config{Store: st, Runner: instantRunner{}, MaxInFlight: 1 << 16})
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
-	f.Cleanup(func() {
+	tb.Cleanup(func() {
 		svc.Shutdown(ctx) //nolint:errcheck // runs end at once
 		st.Close()
 	})
 	tracesDir := filepath.Join(dir, "traces")
 	if err := os.Mkdir(tracesDir, 0o700); err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	// Decoys a path-traversing ID would reach: beside the traces directory,
 	// at its root, and named like a trace file one level up.
 	for _, p := range []string{"outside.json", "escrow_.json", "escrow_...json", filepath.Join("data", "escrow_x.json")} {
 		if err := os.WriteFile(filepath.Join(dir, p), []byte(fuzzOutside), 0o600); err != nil {
-			f.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	e, err := svc.Submit(ctx, escrows.Request{BuyerID: "b", VendorID: "v", Amount: 1})
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	if _, err := svc.Wait(ctx, e.ID); err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	known := `{"escrow_id":"` + e.ID + `"}`
 	if err := os.WriteFile(filepath.Join(tracesDir, "escrow_"+e.ID+".json"), []byte(known), 0o600); err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	h, err := New(Config{Service: svc, TracesDir: tracesDir})
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	return &fuzzAPI{handler: h, knownID: e.ID, knownBody: known}
 }
