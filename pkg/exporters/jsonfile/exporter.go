@@ -32,6 +32,8 @@ type Exporter struct {
 	stats    Stats
 	failing  bool // the last write failed: the failure was logged once
 	shutdown bool
+
+	noSync bool // benchmarks only: write without fsync, to measure what durability costs
 }
 
 var _ sdktrace.SpanExporter = (*Exporter)(nil)
@@ -175,7 +177,7 @@ func (e *Exporter) write(tb *traceBuf, incomplete bool) error {
 		e.stats.RefusedIDs++
 		return fmt.Errorf("jsonfile: %w", err)
 	}
-	if err := writeAtomic(e.cfg.Dir, name, data); err != nil {
+	if err := writeAtomic(e.cfg.Dir, name, data, e.noSync); err != nil {
 		e.stats.WriteErrors++
 		if !e.failing {
 			e.failing = true

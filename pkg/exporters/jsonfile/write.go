@@ -13,8 +13,9 @@ const fileMode = 0o640
 // writeAtomic replaces dir/name with data so that a reader sees the old file
 // or the new one, never a part: temp file in the same directory, write,
 // fsync, chmod, rename, fsync the directory. On any error the temp file is
-// removed.
-func writeAtomic(dir, name string, data []byte) (err error) {
+// removed. noSync skips both fsyncs: only benchmarks set it, to tell the
+// cost of durability from the rest.
+func writeAtomic(dir, name string, data []byte, noSync bool) (err error) {
 	tmp, err := os.CreateTemp(dir, "."+name+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
@@ -32,9 +33,11 @@ func writeAtomic(dir, name string, data []byte) (err error) {
 		_ = tmp.Close()
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return err
+	if !noSync {
+		if err := tmp.Sync(); err != nil {
+			_ = tmp.Close()
+			return err
+		}
 	}
 	if err := tmp.Chmod(fileMode); err != nil {
 		_ = tmp.Close()
@@ -47,6 +50,9 @@ func writeAtomic(dir, name string, data []byte) (err error) {
 		return err
 	}
 	renamed = true
+	if noSync {
+		return nil
+	}
 	// The rename is durable only once the directory is synced.
 	return syncDir(dir)
 }
