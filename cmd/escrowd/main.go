@@ -47,6 +47,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// Tracing logs through the daemon's logger: the trace start lines, the
+	// rate-limited export failures, the file exporter's warnings.
+	tcfg.Logger = logger
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	if err := serve(ctx, stop, cfg, tcfg, logger, stdout); err != nil {

@@ -231,3 +231,21 @@ func TestRestartMarksInterrupted(t *testing.T) {
 	}
 	s.Close()
 }
+
+// A relative path, as escrowd's default --data-dir gives ("data/escrowd.db"),
+// opens the file under the working directory (in a file: URI it would
+// otherwise read as a host name).
+func TestOpenRelativePath(t *testing.T) {
+	t.Chdir(t.TempDir())
+	s, err := store.Open(context.Background(), filepath.Join("data", "escrowd.db"))
+	if err != nil {
+		t.Fatalf("open a relative path: %v", err)
+	}
+	defer s.Close()
+	if err := s.Create(context.Background(), newEscrow("rel-1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join("data", "escrowd.db")); err != nil {
+		t.Fatalf("the database is not where it was asked for: %v", err)
+	}
+}
