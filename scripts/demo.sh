@@ -7,6 +7,8 @@
 #   DEMO_QUICK=1  shortened run (used by the test suite): 2 racing escrows, no 10-escrow run
 #   OTEL_EXPORTER_OTLP_ENDPOINT  also send traces there; by default a local
 #                 Jaeger (make jaeger) is used when it answers on 127.0.0.1.
+#   DEMO_JAEGER=0 never send traces to a Jaeger (files only)
+#   BIN           where escrowd and escrowtrace are (default ./bin)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +36,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # Jaeger: used when one answers locally, or when the caller set an endpoint.
 JAEGER_UI=""
-if [ -z "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ] && curl -fsS -m 1 http://127.0.0.1:13133/status >/dev/null 2>&1; then
+if [ "${DEMO_JAEGER:-1}" = 0 ]; then
+  unset OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+elif [ -z "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ] && curl -fsS -m 1 http://127.0.0.1:13133/status >/dev/null 2>&1; then
   export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317
 fi
 if [ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ]; then
@@ -80,6 +84,18 @@ fire() {
 
 count() { jq -s "[.[] | select(.status == \"$2\")] | length" "$1"/*.json; }
 first_with() { jq -rs "[.[] | select(.status == \"$2\")][0].escrow_id // empty" "$1"/*.json; }
+# The failed escrow to diagnose: the seed's symptom ("already multisig") when there is one.
+pick_failed() {
+  jq -rs '[.[] | select(.status == "failed")] | (map(select(.error | test("already multisig"))) + .)[0].escrow_id // empty' "$1"/*.json
+}
+# summary NAME DIR: escrows, failures and the median setup time over a run's trace files.
+summary() {
+  jq -rs --arg name "$1" '
+    (map(.duration_ms) | sort) as $d
+    | [length, (map(select(.outcome == "failed")) | length), (map(select(.outcome == "success")) | length),
+       (if ($d | length) > 0 then $d[(($d | length) - 1) / 2 | floor] / 1000 else 0 end)]
+    | "  \($name | . + "          " | .[0:10]) \(.[0]) escrows   \(.[2]) ready   \(.[1]) failed   median duration \(.[3] * 10 | round / 10) s (queueing for servers included)"' "$2"/escrow_*.json
+}
 
 T0=$(date +%s)
 bold "escrowd demo: writing everything under $OUT"
@@ -95,9 +111,12 @@ failed=$(count "$OUT/shared/responses" failed)
 echo "   $failed of $RACERS escrows failed."
 [ "$failed" -ge 1 ] || { echo "the race did not show; see $OUT/shared/escrowd.log" >&2; exit 1; }
 
-bad=$(first_with "$OUT/shared/responses" failed)
+bad=$(pick_failed "$OUT/shared/responses")
 step "2. Diagnose: the failed escrow's trace (escrow_$bad.json)"
+echo "   escrowtrace analyze: its RPC calls, the state of the three wallets at the seven snapshot"
+echo "   points, and the anomaly with its likely cause and the evidence for it in the trace."
 "$BIN/escrowtrace" analyze "$OUT/shared/traces/escrow_$bad.json" || true
+"$BIN/escrowtrace" html "$OUT/shared/traces/escrow_$bad.json" -o "$OUT/escrow_failed.html" || true
 
 step "3. Fix: restart in the default leased mode (one wallet server per role per escrow) and run the same $RACERS"
 start_escrowd leased --mode leased --pool-size 9
@@ -116,21 +135,35 @@ stop_escrowd
 
 good=$(first_with "$OUT/leased/responses" ready)
 step "4. Compare: the failed escrow against a good one, down to the first divergent event"
-"$BIN/escrowtrace" diff "$OUT/shared/traces/escrow_$bad.json" "$OUT/leased/traces/escrow_$good.json" || true
+echo "   Steps are aligned in the setup's order (round, then role), so the roles' interleaving is no divergence."
+"$BIN/escrowtrace" diff "$OUT/shared/traces/escrow_$bad.json" "$OUT/leased/traces/escrow_$good.json" | head -n 40 || true
+echo "   (the whole aligned diff: escrowtrace diff A B; as a page: $OUT/diff.html)"
+"$BIN/escrowtrace" diff --html -o "$OUT/diff.html" "$OUT/shared/traces/escrow_$bad.json" "$OUT/leased/traces/escrow_$good.json" || true
 
 step "5. Verify: before (shared) and after (leased), over all trace files"
 echo "-- before (shared):"
 "$BIN/escrowtrace" stats "$OUT/shared/traces" || true
 echo "-- after (leased):"
 "$BIN/escrowtrace" stats "$OUT/leased/traces" || true
+echo
+bold "Before and after"
+summary "shared" "$OUT/shared/traces"
+summary "leased" "$OUT/leased/traces"
 
 if [ -n "$JAEGER_UI" ]; then
-  step "Traces in Jaeger"
+  step "Traces in Jaeger (the trace ID is the escrow ID without dashes)"
   for id in "$bad" "$good"; do
-    tid=$(jq -r .trace_id "$OUT/shared/traces/escrow_$id.json" 2>/dev/null || jq -r .trace_id "$OUT/leased/traces/escrow_$id.json")
-    echo "   $JAEGER_UI/trace/$tid   (escrow $id)"
+    tid=${id//-/}
+    echo "   escrow $id:"
+    echo "     UI  $JAEGER_UI/trace/$tid   (the Docker image's UI; a module-built Jaeger serves the API only)"
+    echo "     API $JAEGER_UI/api/traces/$tid"
   done
 fi
+
+step "Pages"
+echo "   the failed escrow:  file://$OUT/escrow_failed.html"
+echo "   the diff:           file://$OUT/diff.html"
+echo "   (escrowd serves the same pages live under /ui/ while it runs)"
 
 echo
 bold "Done in $(( $(date +%s) - T0 )) s. Files: $OUT (trace files in */traces, daemon logs in */escrowd.log)."
