@@ -3,7 +3,11 @@
 // the daemon wires (trace.Setup, then a multisig.Coordinator with the
 // Provider's Observer and Middleware), with the file exporter and the OTLP
 // exporter both on, and the traces are read back from a real Jaeger v2
-// (internal/jaegertest) and from the escrow_<id>.json files.
+// (internal/jaegertest) and from the escrow_<id>.json files. The daemon test
+// (TestDaemonTracesInJaeger) does the same through the escrowd binary and its
+// HTTP API, as a user runs it: OTLP to Jaeger by OTEL_EXPORTER_OTLP_ENDPOINT,
+// a forced shared-mode failure and a leased success, requests carrying a W3C
+// traceparent whose server span the escrow's root span links to.
 //
 // What the tests hold escrowd to:
 //   - Jaeger finds an escrow's trace under the escrow's own ID, one client
@@ -16,6 +20,6 @@
 //     and its error log is rate-limited.
 //
 // The package has no non-test code. Its tests need the Jaeger binary
-// (scripts/jaeger.sh build) and monero-wallet-rpc, take about a minute on two
+// (scripts/jaeger.sh build) and monero-wallet-rpc, take a few minutes on two
 // cores, and skip under -short.
 package e2e
