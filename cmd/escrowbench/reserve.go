@@ -73,6 +73,17 @@ func runReserve(ctx context.Context, b *bench, o reserveOptions) (reserveResult,
 	defer r.Stop()
 
 	var floor, floorNoPrep, warmS, coldS, refill []float64
+	var floorCPU, warmCPU, coldCPU []float64
+	// serverCPU is the three servers' CPU time so far: read around each timed
+	// part, it is the work the part cost, which other sessions' load on the
+	// machine stretches much less than its wall time.
+	serverCPU := func() time.Duration {
+		d, err := totalCPU(pids(servers))
+		if err != nil {
+			b.logger.Warn("server CPU", "err", err)
+		}
+		return d
+	}
 	var profW, profC, profK []map[string]time.Duration
 	note := func(what string, err error) {
 		res.Failures++
@@ -95,10 +106,12 @@ func runReserve(ctx context.Context, b *bench, o reserveOptions) (reserveResult,
 
 		// (b) warm.
 		e := b.escrow("warm")
+		cpu0 := serverCPU()
 		t := time.Now()
 		warmRec.reset(t)
 		out, err := runEscrow(ctx, warm, e, o.timeout)
 		d := time.Since(t)
+		wcpu := (serverCPU() - cpu0).Seconds()
 		wd := 0.0
 		switch {
 		case err != nil:
@@ -113,14 +126,14 @@ func runReserve(ctx context.Context, b *bench, o reserveOptions) (reserveResult,
 		}
 
 		// (a) floor and (c) cold, in alternating order.
-		var fd, fnp, cd float64
+		var fd, fnp, cd, fcpu, ccpu float64
 		doFloor := func() {
-			kex, err := runFloor(ctx, pool, b.secret, fmt.Sprintf("b%s-floor-%d", b.tag, i))
+			kex, err := runFloor(ctx, pool, b.secret, fmt.Sprintf("b%s-floor-%d", b.tag, i), serverCPU)
 			if err != nil {
 				note(fmt.Sprintf("floor %d", i), err)
 				return
 			}
-			fd, fnp = kex.total().Seconds(), (kex.total() - kex.prepare).Seconds()
+			fd, fnp, fcpu = kex.total().Seconds(), (kex.total() - kex.prepare).Seconds(), kex.serverCPU.Seconds()
 			if counted {
 				profK = append(profK, kex.profile())
 			}
@@ -129,8 +142,10 @@ func runReserve(ctx context.Context, b *bench, o reserveOptions) (reserveResult,
 			e := b.escrow("cold")
 			t := time.Now()
 			coldRec.reset(t)
+			cpu0 := serverCPU()
 			_, err := runEscrow(ctx, cold, e, o.timeout)
 			d := time.Since(t)
+			ccpu = (serverCPU() - cpu0).Seconds()
 			if err != nil {
 				note("cold escrow "+e.ID, err)
 				return
@@ -155,6 +170,9 @@ func runReserve(ctx context.Context, b *bench, o reserveOptions) (reserveResult,
 			// below leave it out.
 			floor, floorNoPrep = append(floor, fd), append(floorNoPrep, fnp)
 			warmS, coldS = append(warmS, wd), append(coldS, cd)
+			if fd > 0 && wd > 0 && cd > 0 {
+				floorCPU, warmCPU, coldCPU = append(floorCPU, fcpu), append(warmCPU, wcpu), append(coldCPU, ccpu)
+			}
 		}
 		paused.Store(false)
 		r.Kick()
@@ -180,6 +198,10 @@ func runReserve(ctx context.Context, b *bench, o reserveOptions) (reserveResult,
 	res.WarmPairRatio = median(pairRatios(warmS, floor))
 	res.ColdPairRatio = median(pairRatios(coldS, floor))
 	res.Refill = summarizeSample("refill", refill, 0)
+	res.FloorCPU = summarizeSample(res.Floor.Name, floorCPU, 0)
+	res.FloorCPU.Ratio = 1
+	res.WarmCPU = summarizeSample(res.Warm.Name, warmCPU, res.FloorCPU.P50S)
+	res.ColdCPU = summarizeSample(res.Cold.Name, coldCPU, res.FloorCPU.P50S)
 	res.ProfileWarm, res.ProfileCold, res.ProfileKex = medianProfile(profW), medianProfile(profC), medianProfile(profK)
 
 	for i := range o.bursts {
@@ -295,6 +317,7 @@ func positive(xs []float64) []float64 {
 // kexTiming is one run of the floor: each step's wall time, three calls at once.
 type kexTiming struct {
 	prepare, make, exchange2, exchange3 time.Duration
+	serverCPU                           time.Duration // the servers' CPU time over the four steps
 }
 
 func (k kexTiming) total() time.Duration { return k.prepare + k.make + k.exchange2 + k.exchange3 }
@@ -315,7 +338,7 @@ func (k kexTiming) profile() map[string]time.Duration {
 // sent at once and the next step started when all three answered. Nothing
 // else: no store, no is_multisig, no snapshot. It checks that the three
 // wallets end with the same address, then closes them (not timed).
-func runFloor(ctx context.Context, pool *walletpool.Pool, secret []byte, prefix string) (kexTiming, error) {
+func runFloor(ctx context.Context, pool *walletpool.Pool, secret []byte, prefix string, serverCPU func() time.Duration) (kexTiming, error) {
 	var k kexTiming
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
@@ -365,6 +388,7 @@ func runFloor(ctx context.Context, pool *walletpool.Pool, secret []byte, prefix 
 			return err
 		}},
 	}
+	cpu0 := serverCPU()
 	for _, st := range steps {
 		t := time.Now()
 		err := allAtOnce(st.f)
@@ -373,6 +397,7 @@ func runFloor(ctx context.Context, pool *walletpool.Pool, secret []byte, prefix 
 			return k, fmt.Errorf("%s: %w", st.op, err)
 		}
 	}
+	k.serverCPU = serverCPU() - cpu0
 	if addrs[0] == "" || addrs[0] != addrs[1] || addrs[0] != addrs[2] {
 		return k, fmt.Errorf("%w: the floor's wallets ended with different addresses", multisig.ErrAddressMismatch)
 	}

@@ -229,7 +229,12 @@ type reserveResult struct {
 	ColdPairRatio  float64 `json:"cold_over_floor_median_of_runs"`
 	// Refill is the time the reserve took to be full again after each warm
 	// escrow, with the machine otherwise idle (of this benchmark).
-	Refill      sample                   `json:"refill"`
+	Refill sample `json:"refill"`
+	// FloorCPU, WarmCPU and ColdCPU are the three servers' CPU seconds per
+	// timed part, of the runs where all three kinds succeeded.
+	FloorCPU    sample                   `json:"floor_server_cpu"`
+	WarmCPU     sample                   `json:"warm_server_cpu"`
+	ColdCPU     sample                   `json:"cold_server_cpu"`
 	Stats       multisig.ReserveStats    `json:"stats"`
 	Failures    int                      `json:"failures"`
 	Errors      []string                 `json:"errors,omitempty"`
@@ -272,6 +277,12 @@ func printReserve(w io.Writer, r reserveResult) {
 		r.Stats.Hits, r.Stats.Misses, r.Stats.Created, r.Stats.Failed, r.Refill.P50S, r.Refill.MaxS, r.Failures)
 	for _, e := range r.Errors {
 		fmt.Fprintf(w, "- %s\n", e)
+	}
+
+	fmt.Fprintf(w, "\nThe servers' CPU time per timed part (utime+stime of the three servers; the work done, which load stretches much less than wall time)\n\n")
+	fmt.Fprintf(w, "| setup | runs | server CPU p50 (s) | min (s) | max (s) | p50 / floor p50 |\n|---|---|---|---|---|---|\n")
+	for _, s := range []sample{r.FloorCPU, r.WarmCPU, r.ColdCPU} {
+		fmt.Fprintf(w, "| %s | %d | %.2f | %.2f | %.2f | %s |\n", s.Name, len(s.Secs), s.P50S, s.MinS, s.MaxS, fmtRatio(s.Ratio))
 	}
 
 	fmt.Fprintf(w, "\nWhere a setup's time goes: medians per setup of the wall time with at least one such call in flight (ms)\n\n")
