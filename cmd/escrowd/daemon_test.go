@@ -306,6 +306,10 @@ func TestDaemon(t *testing.T) {
 		if f.EscrowID != id || f.Outcome != escrowtrace.OutcomeSuccess || f.TraceID != strings.ReplaceAll(id, "-", "") {
 			t.Fatalf("trace of %s: escrow %s, trace %s, outcome %s", id, f.EscrowID, f.TraceID, f.Outcome)
 		}
+		// The trace's start is logged through the daemon's logger, with both IDs.
+		if want := fmt.Sprintf("msg=\"escrow trace started\" escrow_id=%s trace_id=%s", id, f.TraceID); !strings.Contains(d.log(), want) {
+			t.Errorf("the daemon's log lacks %q", want)
+		}
 	}
 
 	// 2. SIGKILL while an escrow runs, then restart.
