@@ -2,7 +2,6 @@ package jsonfile
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,8 +32,13 @@ type Exporter struct {
 	failing  bool // the last write failed: the failure was logged once
 	shutdown bool
 
-	noSync bool // benchmarks only: write without fsync, to measure what durability costs
+	out    []byte // the last file's bytes, its array reused for the next (writes hold mu)
+	noSync bool   // benchmarks only: write without fsync, to measure what durability costs
 }
+
+// maxKeptOutput bounds the encoding buffer kept between writes: a typical
+// file is 33 KB (160 KB with the otlp section); a huge one is not kept.
+const maxKeptOutput = 1 << 20
 
 var _ sdktrace.SpanExporter = (*Exporter)(nil)
 
@@ -166,12 +170,15 @@ func (e *Exporter) write(tb *traceBuf, incomplete bool) error {
 			return fmt.Errorf("jsonfile: escrow %s: %w", f.EscrowID, err)
 		}
 	}
-	data, err := json.MarshalIndent(f, "", "  ")
+	data, err := appendFile(e.out[:0], f)
 	if err != nil {
 		e.stats.WriteErrors++
 		return fmt.Errorf("jsonfile: escrow %s: %w", f.EscrowID, err)
 	}
 	data = append(data, '\n')
+	if cap(data) <= maxKeptOutput {
+		e.out = data // reused by the next write
+	}
 	name, err := escrowtrace.FileName(f.EscrowID)
 	if err != nil { // Build checked the ID already; kept as a last guard for paths
 		e.stats.RefusedIDs++
