@@ -3,7 +3,9 @@ package jsonfile
 import (
 	"container/list"
 
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/escrowd/escrowd/pkg/exporters/jsonfile/internal/spanconv"
 )
 
 // How much the exporter remembers of traces it has finished with. A late span
@@ -27,9 +29,10 @@ const (
 
 // traceBuf is one trace's spans and state.
 type traceBuf struct {
-	id    string
+	tid   trace.TraceID
+	id    string // tid in hex, for logs and errors
 	state traceState
-	spans []escrowtrace.Span
+	spans []spanconv.Kept
 	elem  *list.Element // in the list of its state
 
 	escrowRoot     bool // the escrow's root span has arrived
@@ -42,7 +45,7 @@ type traceBuf struct {
 // Callers hold the exporter's lock.
 type buffer struct {
 	maxTraces int
-	traces    map[string]*traceBuf
+	traces    map[trace.TraceID]*traceBuf
 	pending   *list.List
 	done      *list.List
 	closed    *list.List
@@ -51,7 +54,7 @@ type buffer struct {
 func newBuffer(maxTraces int) *buffer {
 	return &buffer{
 		maxTraces: maxTraces,
-		traces:    make(map[string]*traceBuf),
+		traces:    make(map[trace.TraceID]*traceBuf),
 		pending:   list.New(),
 		done:      list.New(),
 		closed:    list.New(),
@@ -60,7 +63,7 @@ func newBuffer(maxTraces int) *buffer {
 
 // get returns the trace, creating it pending if it is new. Making room for
 // it may evict the oldest pending trace, which is returned.
-func (b *buffer) get(id string) (tb, evicted *traceBuf) {
+func (b *buffer) get(id trace.TraceID) (tb, evicted *traceBuf) {
 	if tb := b.traces[id]; tb != nil {
 		return tb, nil
 	}
@@ -68,7 +71,7 @@ func (b *buffer) get(id string) (tb, evicted *traceBuf) {
 		evicted = b.pending.Front().Value.(*traceBuf)
 		b.close(evicted)
 	}
-	tb = &traceBuf{id: id, state: statePending}
+	tb = &traceBuf{tid: id, id: id.String(), state: statePending}
 	tb.elem = b.pending.PushBack(tb)
 	b.traces[id] = tb
 	return tb, evicted
@@ -93,7 +96,7 @@ func (b *buffer) close(tb *traceBuf) {
 	tb.elem = b.closed.PushBack(tb)
 	if b.closed.Len() > recentIDs {
 		oldest := b.closed.Remove(b.closed.Front()).(*traceBuf)
-		delete(b.traces, oldest.id)
+		delete(b.traces, oldest.tid)
 	}
 }
 

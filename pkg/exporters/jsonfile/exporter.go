@@ -60,10 +60,10 @@ func New(cfg Config) (*Exporter, error) {
 // and rewrites the file of a recent escrow that a late span belongs to. It
 // returns the write errors; escrows go on regardless.
 func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	// Converting outside the lock lets concurrent callers overlap.
-	converted := make([]escrowtrace.Span, len(spans))
+	// Taking what is kept outside the lock lets concurrent callers overlap.
+	kept := make([]spanconv.Kept, len(spans))
 	for i, ro := range spans {
-		converted[i] = spanconv.Convert(ro)
+		kept[i] = spanconv.Keep(ro, e.cfg.IncludeOTLP)
 	}
 
 	e.mu.Lock()
@@ -73,8 +73,8 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	}
 	var touched []*traceBuf
 	inBatch := make(map[*traceBuf]bool)
-	for i := range converted {
-		if tb := e.take(&converted[i]); tb != nil && !inBatch[tb] {
+	for i := range kept {
+		if tb := e.take(&kept[i]); tb != nil && !inBatch[tb] {
 			inBatch[tb] = true
 			touched = append(touched, tb)
 		}
@@ -106,8 +106,8 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 
 // take adds one span to its trace, or drops it; it returns the trace when the
 // span was kept.
-func (e *Exporter) take(s *escrowtrace.Span) *traceBuf {
-	tb, evicted := e.buf.get(s.TraceID)
+func (e *Exporter) take(s *spanconv.Kept) *traceBuf {
+	tb, evicted := e.buf.get(s.TraceID())
 	if evicted != nil {
 		e.stats.DroppedTraces++
 		e.log.Warn("jsonfile: dropped an unfinished trace: too many traces waiting for their root",
@@ -117,8 +117,7 @@ func (e *Exporter) take(s *escrowtrace.Span) *traceBuf {
 		e.stats.DroppedSpans++
 		return nil
 	}
-	_, hasEscrowID := s.Attributes[escrowtrace.AttrEscrowID].(string)
-	isEscrowRoot := s.ParentSpanID == "" && hasEscrowID
+	isEscrowRoot := s.IsRoot() && s.HasEscrowID()
 	// The escrow's root is kept beyond the bound: it is what completes the
 	// trace, and one span more does not threaten memory.
 	if len(tb.spans) >= e.cfg.MaxSpansPerTrace && !isEscrowRoot {
@@ -133,7 +132,7 @@ func (e *Exporter) take(s *escrowtrace.Span) *traceBuf {
 	switch {
 	case isEscrowRoot:
 		tb.escrowRoot = true
-	case s.ParentSpanID == "":
+	case s.IsRoot():
 		tb.foreignRoot = true
 	}
 	return tb
@@ -142,7 +141,11 @@ func (e *Exporter) take(s *escrowtrace.Span) *traceBuf {
 // write builds the trace's file and replaces it on disk. A trace that is no
 // escrow's is skipped; one whose escrow.id is unsafe is refused and closed.
 func (e *Exporter) write(tb *traceBuf, incomplete bool) error {
-	f, err := escrowtrace.Build(tb.spans, escrowtrace.BuildOptions{Incomplete: incomplete})
+	spans := make([]escrowtrace.Span, len(tb.spans))
+	for i := range tb.spans {
+		spans[i] = tb.spans[i].Span()
+	}
+	f, err := escrowtrace.Build(spans, escrowtrace.BuildOptions{Incomplete: incomplete})
 	switch {
 	case errors.Is(err, escrowtrace.ErrNoEscrowID):
 		return nil // spans of some other trace waiting for a root that will be dropped
@@ -159,13 +162,13 @@ func (e *Exporter) write(tb *traceBuf, incomplete bool) error {
 	if e.cfg.IncludeOTLP {
 		// In start order, so that the section does not depend on the order
 		// in which spans happened to arrive.
-		slices.SortStableFunc(tb.spans, func(a, b escrowtrace.Span) int {
+		slices.SortStableFunc(spans, func(a, b escrowtrace.Span) int {
 			if c := a.Start.Compare(b.Start); c != 0 {
 				return c
 			}
 			return strings.Compare(a.SpanID, b.SpanID)
 		})
-		if f.OTLP, err = escrowtrace.EncodeOTLP(tb.spans); err != nil {
+		if f.OTLP, err = escrowtrace.EncodeOTLP(spans); err != nil {
 			e.stats.WriteErrors++
 			return fmt.Errorf("jsonfile: escrow %s: %w", f.EscrowID, err)
 		}
