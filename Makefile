@@ -33,6 +33,8 @@ fuzz:
 	$(GO) test $(FUZZ) -fuzz '^FuzzReadFile$$' ./analysis
 	$(GO) test $(FUZZ) -fuzz '^FuzzDecode$$' ./pkg/escrowtrace
 	$(GO) test $(FUZZ) -fuzz '^FuzzParseOTLP$$' ./pkg/escrowtrace
+	$(GO) test $(FUZZ) -fuzz '^FuzzInitRequest$$' ./internal/api
+	$(GO) test $(FUZZ) -fuzz '^FuzzEscrowID$$' ./internal/api
 
 bench-smoke:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./pkg/trace ./pkg/exporters/jsonfile ./pkg/multisig ./pkg/multisig/walletrpc

@@ -183,7 +183,7 @@ func (c *Coordinator) sessions(e Escrow, servers []*walletpool.Server, switching
 	out := make([]*session, Participants)
 	for i, role := range Roles {
 		srv := servers[i]
-		raw := srv.Client().With(deadline(c.cfg.CallTimeout))
+		raw := srv.Client().With(deadline(c.cfg.CallTimeout, srv))
 		client := raw
 		if c.cfg.Middleware != nil {
 			client = raw.With(c.cfg.Middleware)
@@ -204,13 +204,22 @@ func (c *Coordinator) sessions(e Escrow, servers []*walletpool.Server, switching
 }
 
 // deadline is middleware that bounds each call, so that the error (and its
-// span) says which call a hung server never answered.
-func deadline(d time.Duration) walletrpc.Middleware {
+// span) says which call a hung server never answered. A server that let a
+// call run out its own deadline (not the escrow's: a cancelled escrow says
+// nothing about the server) is recycled: an embedded one is killed and
+// restarted by its supervisor, so that the next lease does not wait on it
+// again. In leased and global-lock modes the server is this escrow's alone.
+func deadline(d time.Duration, srv *walletpool.Server) walletrpc.Middleware {
 	return func(next walletrpc.Invoker) walletrpc.Invoker {
 		return func(ctx context.Context, call *walletrpc.Call) error {
-			ctx, cancel := context.WithTimeout(ctx, d)
+			pid := srv.PID()
+			cctx, cancel := context.WithTimeout(ctx, d)
 			defer cancel()
-			return next(ctx, call)
+			err := next(cctx, call)
+			if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+				srv.Recycle(pid, fmt.Sprintf("%s did not answer within %s", call.Method, d))
+			}
+			return err
 		}
 	}
 }

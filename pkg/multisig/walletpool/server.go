@@ -21,6 +21,9 @@ type Server struct {
 	healthy atomic.Bool
 	pid     atomic.Int64
 
+	// recycle kills the process pid for a restart (embedded servers only).
+	recycle func(pid int, reason string) bool
+
 	mu       sync.Mutex
 	watchers map[uint64]func()
 	nextID   uint64
@@ -66,6 +69,21 @@ func (s *Server) Healthy() bool { return s.healthy.Load() }
 func (s *Server) PID() int { return int(s.pid.Load()) }
 
 func (s *Server) String() string { return s.id }
+
+// Recycle replaces a server that stopped answering: an embedded server's
+// process pid is killed (SIGKILL: a hung or stopped process does not act on
+// SIGTERM) if it is still the server's current process, the server is
+// unhealthy at once so that no new lease gets it, and its Supervisor restarts
+// it as it does any process that died. pid is the PID the caller saw when its
+// call started (PID), so that a late report never kills a fresh process. It
+// reports whether a process was killed; an external server is never
+// recycled (escrowd does not run it) and returns false.
+func (s *Server) Recycle(pid int, reason string) bool {
+	if s.recycle == nil || pid <= 0 {
+		return false
+	}
+	return s.recycle(pid, reason)
+}
 
 // setHealthy records a health change and tells the watchers (pools) so that
 // they can serve waiters that this server may now satisfy.

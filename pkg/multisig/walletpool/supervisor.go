@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
@@ -111,6 +112,7 @@ func startSupervisor(ctx context.Context, cfg SupervisorConfig, pickPort func() 
 			logFile:    filepath.Join(cfg.LogDir, id+".log"),
 			configFile: filepath.Join(cfg.LogDir, id+".conf"),
 		}
+		m.srv.recycle = func(pid int, reason string) bool { return s.recycle(m, pid, reason) }
 		s.members = append(s.members, m)
 		s.servers = append(s.servers, m.srv)
 	}
@@ -257,6 +259,25 @@ func (s *Supervisor) monitor(m *member) {
 		m.srv.setHealthy(true)
 		s.log.Info("wallet RPC server restarted", "server", m.srv.id, "pid", m.srv.PID(), "url", m.srv.URL())
 	}
+}
+
+// recycle kills m's process pid, if it is m's current one, so that monitor
+// restarts it; see Server.Recycle.
+func (s *Supervisor) recycle(m *member, pid int, reason string) bool {
+	m.mu.Lock()
+	p := m.cur
+	stopping := m.stopping
+	m.mu.Unlock()
+	if stopping || s.stopCtx.Err() != nil || p == nil || p.cmd.Process.Pid != pid || p.hasExited() {
+		return false
+	}
+	m.srv.setHealthy(false)
+	s.log.Warn("wallet RPC server not answering; killing it for a restart", "server", m.srv.id, "pid", pid, "reason", reason)
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		// It exited meanwhile: monitor restarts it all the same.
+		s.log.Debug("kill wallet RPC server", "server", m.srv.id, "pid", pid, "err", err)
+	}
+	return true
 }
 
 // backoff is the wait before restart attempt failures+1.
