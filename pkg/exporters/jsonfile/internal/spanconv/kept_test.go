@@ -130,6 +130,7 @@ func TestPack(t *testing.T) {
 		{"none", nil, false},
 		{"primitive values", all, false},
 		{"a slice value keeps the slice", append(slices.Clip(all), attribute.StringSlice("ss", []string{"a"})), true},
+		{"more than 64", append(slices.Repeat(all[:1], 70), attribute.String("x.secret", "s"), attribute.Int("n", 1)), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

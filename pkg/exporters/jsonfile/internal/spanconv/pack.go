@@ -37,9 +37,13 @@ func pack(kvs []attribute.KeyValue) packedAttrs {
 		return packedAttrs{}
 	}
 	size := 0
-	for _, kv := range kvs {
+	var secrets uint64 // bit i: kvs[i] is a secret, for the first 64
+	for i, kv := range kvs {
 		size += uvarintLen(uint64(len(kv.Key))) + len(kv.Key)
 		if Secret(string(kv.Key)) {
+			if i < 64 {
+				secrets |= 1 << i
+			}
 			size += stringSize(Redacted)
 			continue
 		}
@@ -59,10 +63,10 @@ func pack(kvs []attribute.KeyValue) packedAttrs {
 	var b strings.Builder
 	b.Grow(size)
 	var num [binary.MaxVarintLen64]byte
-	for _, kv := range kvs {
+	for i, kv := range kvs {
 		b.Write(binary.AppendUvarint(num[:0], uint64(len(kv.Key))))
 		b.WriteString(string(kv.Key))
-		if Secret(string(kv.Key)) {
+		if i < 64 && secrets&(1<<i) != 0 || i >= 64 && Secret(string(kv.Key)) {
 			writeString(&b, Redacted)
 			continue
 		}

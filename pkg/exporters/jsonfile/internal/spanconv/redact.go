@@ -1,6 +1,10 @@
 package spanconv
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+)
 
 // Redacted replaces the value of an attribute whose name says it is a secret.
 const Redacted = "[REDACTED]"
@@ -19,7 +23,40 @@ var secretWords = map[string]bool{
 // Secret reports whether an attribute named key may hold a secret: one of its
 // segments (split at '.', '_', '-') is a secret word, or it names kex data
 // (multisig_info, multisig info exchanged between wallets).
+//
+// It runs for every attribute the exporter keeps, so ASCII keys (all of
+// escrowd's) are checked without allocating.
 func Secret(key string) bool {
+	var buf [64]byte
+	if len(key) > len(buf) || !isASCII(key) {
+		return secretUnicode(key)
+	}
+	lower := buf[:len(key)]
+	for i := range len(key) {
+		c := key[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	if bytes.Contains(lower, []byte("multisig_info")) || bytes.Contains(lower, []byte("multisiginfo")) {
+		return true
+	}
+	start := 0
+	for i := 0; i <= len(lower); i++ {
+		if i == len(lower) || lower[i] == '.' || lower[i] == '_' || lower[i] == '-' {
+			if i > start && secretWords[string(lower[start:i])] {
+				return true
+			}
+			start = i + 1
+		}
+	}
+	return false
+}
+
+// secretUnicode is Secret for any key: Unicode lower-casing (which can turn
+// a non-ASCII letter into an ASCII one), then the same checks.
+func secretUnicode(key string) bool {
 	lower := strings.ToLower(key)
 	if strings.Contains(lower, "multisig_info") || strings.Contains(lower, "multisiginfo") {
 		return true
@@ -30,4 +67,13 @@ func Secret(key string) bool {
 		}
 	}
 	return false
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

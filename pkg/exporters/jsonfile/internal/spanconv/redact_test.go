@@ -20,10 +20,27 @@ func TestSecret(t *testing.T) {
 		{"server.port", false},
 		{"monkey", false}, // a word that merely contains "key"
 		{"wallet.is_multisig", false},
+		{"Wallet.PASSWORD", true},
+		{"x.\u212aey", true}, // KELVIN SIGN lower-cases to k
+		{"a..b__c--", false},
+		{"", false},
+		{"key", true},
+		{"wallet-spend-key-but-the-name-is-longer-than-sixty-four-bytes-long", true},
+		{"rpc.request.params.multisig_info.but-the-name-is-longer-than-64-bytes", true},
+		{"a-name-longer-than-sixty-four-bytes-that-holds-no-sensitive-word-at-all", false},
 	}
 	for _, tt := range tests {
 		if got := Secret(tt.key); got != tt.want {
 			t.Errorf("Secret(%q) = %v, want %v", tt.key, got, tt.want)
 		}
+		if got := secretUnicode(tt.key); got != tt.want {
+			t.Errorf("secretUnicode(%q) = %v, want %v", tt.key, got, tt.want)
+		}
+	}
+}
+
+func TestSecretAllocates(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { Secret("rpc.request.Multisig_Info") }); n != 0 {
+		t.Errorf("Secret allocates %v times per call", n)
 	}
 }
