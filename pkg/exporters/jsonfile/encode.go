@@ -93,17 +93,23 @@ func appendFile(dst []byte, f *escrowtrace.File) ([]byte, error) {
 	}
 	if len(f.OTLP) > 0 {
 		w.key(ind1, "otlp")
-		// encoding/json compacts a RawMessage (escaping <, > and & in its
-		// strings) and then indents it with the rest of the file.
-		var compact, escaped bytes.Buffer
+		// encoding/json compacts a RawMessage, escaping <, > and & (and
+		// U+2028, U+2029) in its strings, then indents it with the rest of
+		// the file. Indent alone skips the insignificant space that Compact
+		// would remove (but keeps trailing space); the escaping is needed
+		// only if one of those characters is there at all.
+		raw := bytes.TrimRight(f.OTLP, " \t\r\n")
+		at := len(w.b)
 		out := bytes.NewBuffer(w.b)
-		cerr := json.Compact(&compact, f.OTLP)
-		if cerr == nil {
-			json.HTMLEscape(&escaped, compact.Bytes())
-			cerr = json.Indent(out, escaped.Bytes(), ind1, ind1)
+		ierr := json.Indent(out, raw, ind1, ind1)
+		if ierr == nil && needsHTMLEscape(out.Bytes()[at:]) {
+			var escaped bytes.Buffer
+			json.HTMLEscape(&escaped, raw)
+			out = bytes.NewBuffer(w.b[:at])
+			ierr = json.Indent(out, escaped.Bytes(), ind1, ind1)
 		}
-		if cerr != nil && err == nil {
-			err = fmt.Errorf("otlp section: %w", cerr)
+		if ierr != nil && err == nil {
+			err = fmt.Errorf("otlp section: %w", ierr)
 		}
 		w.b = out.Bytes()
 	}
@@ -112,6 +118,22 @@ func appendFile(dst []byte, f *escrowtrace.File) ([]byte, error) {
 		return dst[:start], fmt.Errorf("encode escrow trace %s: %w", f.EscrowID, err)
 	}
 	return w.b, nil
+}
+
+// needsHTMLEscape reports whether b holds a byte or character that
+// json.HTMLEscape changes.
+func needsHTMLEscape(b []byte) bool {
+	for i, c := range b {
+		switch c {
+		case '<', '>', '&':
+			return true
+		case 0xE2: // U+2028 and U+2029 are E2 80 A8 and E2 80 A9
+			if i+2 < len(b) && b[i+1] == 0x80 && b[i+2]&^1 == 0xA8 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Indentation of the file's nesting levels.

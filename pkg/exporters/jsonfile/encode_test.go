@@ -62,6 +62,10 @@ func TestAppendFile(t *testing.T) {
 			},
 			OTLP: json.RawMessage(" {\"a\": [1, {\"b\": \"<&>\"}, [], {}], \"c\": \"\u2028\"} "),
 		}},
+		{"otlp with spaces, no escaping needed", &escrowtrace.File{
+			OTLP: json.RawMessage("\n {\"a\" :\t[1 , {\"b\": \"x y\\u003c\"}, [ ], { }],\r\n \"c\": \"\u2027\u00e2\"}\n\t "),
+		}},
+		{"otlp with U+2029 only", &escrowtrace.File{OTLP: json.RawMessage("[\"\u2029\"]")}},
 		{"extra fields take encoding/json's path", &escrowtrace.File{
 			Schema: escrowtrace.Schema, Extra: map[string]json.RawMessage{"zz": json.RawMessage(`{"k": 1}`)},
 			Events: []escrowtrace.Event{{Type: "T", Extra: map[string]json.RawMessage{"x": json.RawMessage(`[1]`)}}},

@@ -142,8 +142,9 @@ func (e *Exporter) take(s *spanconv.Kept) *traceBuf {
 // escrow's is skipped; one whose escrow.id is unsafe is refused and closed.
 func (e *Exporter) write(tb *traceBuf, incomplete bool) error {
 	spans := make([]escrowtrace.Span, len(tb.spans))
+	var conv spanconv.Converter
 	for i := range tb.spans {
-		spans[i] = tb.spans[i].Span()
+		spans[i] = conv.Span(&tb.spans[i])
 	}
 	f, err := escrowtrace.Build(spans, escrowtrace.BuildOptions{Incomplete: incomplete})
 	switch {

@@ -98,11 +98,30 @@ func (k *Kept) HasEscrowID() bool { return k.hasEscrowID }
 // Span converts the kept span: as Convert does when lossless, else the
 // fields that escrowtrace.Build reads.
 func (k *Kept) Span() escrowtrace.Span {
+	var c Converter
+	return c.Span(k)
+}
+
+// Converter converts the kept spans of one trace, sharing the hex strings of
+// their trace ID and of the parents they have in common. The zero value is
+// ready to use.
+type Converter struct {
+	traceID  trace.TraceID
+	traceHex string
+	parents  [8]struct {
+		id  trace.SpanID
+		hex string
+	}
+	nParents int
+}
+
+// Span is Kept.Span.
+func (c *Converter) Span(k *Kept) escrowtrace.Span {
 	if k.full != nil {
 		return Convert(k.full)
 	}
 	s := escrowtrace.Span{
-		TraceID:       k.traceID.String(),
+		TraceID:       c.traceString(k.traceID),
 		SpanID:        k.spanID.String(),
 		Start:         k.start,
 		End:           k.end,
@@ -112,7 +131,7 @@ func (k *Kept) Span() escrowtrace.Span {
 		Service:       k.service,
 	}
 	if k.parent.IsValid() {
-		s.ParentSpanID = k.parent.String()
+		s.ParentSpanID = c.parentString(k.parent)
 	}
 	if len(k.events) > 0 {
 		s.Events = make([]escrowtrace.SpanEvent, len(k.events))
@@ -126,6 +145,27 @@ func (k *Kept) Span() escrowtrace.Span {
 		}
 	}
 	return s
+}
+
+func (c *Converter) traceString(id trace.TraceID) string {
+	if c.traceHex == "" || id != c.traceID {
+		c.traceID, c.traceHex = id, id.String()
+	}
+	return c.traceHex
+}
+
+func (c *Converter) parentString(id trace.SpanID) string {
+	for i := range c.nParents {
+		if c.parents[i].id == id {
+			return c.parents[i].hex
+		}
+	}
+	hex := id.String()
+	if c.nParents < len(c.parents) {
+		c.parents[c.nParents].id, c.parents[c.nParents].hex = id, hex
+		c.nParents++
+	}
+	return hex
 }
 
 // tight returns kvs itself when it has no spare capacity (the SDK's slices

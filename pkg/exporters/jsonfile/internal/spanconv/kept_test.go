@@ -153,3 +153,20 @@ func TestPack(t *testing.T) {
 		})
 	}
 }
+
+// TestConverter: a Converter gives each span what Kept.Span gives, however
+// many traces and parents it has seen.
+func TestConverter(t *testing.T) {
+	var c Converter
+	for i := range 40 {
+		stub := tracetest.SpanStub{
+			SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{byte(i % 3), 15: 1}, SpanID: trace.SpanID{7: byte(100 + i)}}),
+			Parent:      trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{7: byte(i % 11)}}),
+			Attributes:  []attribute.KeyValue{attribute.Int("i", i)},
+		}
+		k := Keep(stub.Snapshot(), false)
+		if got, want := c.Span(&k), k.Span(); !reflect.DeepEqual(got, want) {
+			t.Fatalf("span %d: Converter.Span = %#v, want %#v", i, got, want)
+		}
+	}
+}

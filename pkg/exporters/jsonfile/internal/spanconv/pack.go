@@ -12,7 +12,8 @@ import (
 // an attribute.KeyValue takes 64 bytes whatever it holds, a packed one its
 // key and value bytes and a few more. Attributes whose values are all bool,
 // int64, float64 or string (escrowd's) are packed into one string; keys and
-// string values are read back as substrings of it, without copying. Any
+// string values are read back as substrings of it, without copying. It
+// starts with the number of attributes. Any
 // other value type keeps the span's slice as it is (loose).
 //
 // Values of attributes named as secrets are replaced by Redacted when
@@ -60,9 +61,11 @@ func pack(kvs []attribute.KeyValue) packedAttrs {
 			return packedAttrs{loose: tight(kvs)}
 		}
 	}
+	size += uvarintLen(uint64(len(kvs)))
 	var b strings.Builder
 	b.Grow(size)
 	var num [binary.MaxVarintLen64]byte
+	b.Write(binary.AppendUvarint(num[:0], uint64(len(kvs)))) // the map's size hint
 	for i, kv := range kvs {
 		b.Write(binary.AppendUvarint(num[:0], uint64(len(kv.Key))))
 		b.WriteString(string(kv.Key))
@@ -120,8 +123,9 @@ func (p packedAttrs) toMap() map[string]any {
 	if p.packed == "" {
 		return nil
 	}
-	m := make(map[string]any, 8)
-	for s := p.packed; s != ""; {
+	n, w := uvarint(p.packed)
+	m := make(map[string]any, n)
+	for s := p.packed[w:]; s != ""; {
 		var key string
 		key, s = readString(s)
 		tag := s[0]
@@ -172,7 +176,8 @@ func (p packedAttrs) hasString(key string) bool {
 		}
 		return found
 	}
-	for s := p.packed; s != ""; {
+	_, w := uvarint(p.packed)
+	for s := p.packed[w:]; s != ""; {
 		var k string
 		k, s = readString(s)
 		tag := s[0]
