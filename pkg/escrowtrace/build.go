@@ -168,8 +168,10 @@ func timeline(order []*Span, escrowID string) []Event {
 	events := make([]Event, 0, 2*len(order))
 	for _, s := range order {
 		_, isRPC := attrString(s.Attributes, AttrRPCMethod)
+		var start Event
 		if isRPC {
-			events = append(events, rpcStart(s))
+			start = rpcStart(s)
+			events = append(events, start)
 		}
 		for i := range s.Events {
 			if e, ok := spanEvent(s, &s.Events[i], escrowID); ok {
@@ -177,7 +179,7 @@ func timeline(order []*Span, escrowID string) []Event {
 			}
 		}
 		if isRPC && !s.End.IsZero() {
-			events = append(events, rpcEnd(s))
+			events = append(events, rpcEnd(s, start))
 		}
 	}
 	slices.SortStableFunc(events, func(a, b Event) int { return a.Time.Compare(b.Time) })
@@ -197,20 +199,29 @@ func rpcStart(s *Span) Event {
 	}
 }
 
-func rpcEnd(s *Span) Event {
-	e := rpcStart(s)
+// rpcEnd is the end of the call that start (rpcStart(s)) began.
+func rpcEnd(s *Span, start Event) Event {
+	e := start
 	e.Type = EventRPCCallEnd
 	e.Time = s.End.UTC()
-	e.DurationMS = ptr(max(0, millis(s.End.Sub(s.Start))))
+	// One allocation for the event's pointed-to values.
+	v := &struct {
+		duration float64
+		err      EventError
+		code     int
+	}{duration: max(0, millis(s.End.Sub(s.Start)))}
+	e.DurationMS = &v.duration
 	if s.StatusError {
 		e.Type = EventRPCCallError
 		msg := s.StatusMessage
 		if msg == "" {
 			msg, _ = attrString(s.Attributes, AttrErrorType)
 		}
-		e.Error = &EventError{Message: msg}
+		v.err.Message = msg
+		e.Error = &v.err
 		if code, ok := attrInt(s.Attributes, AttrRPCStatusCode); ok && code >= -1<<31 && code < 1<<31 {
-			e.Error.Code = ptr(int(code))
+			v.code = int(code)
+			e.Error.Code = &v.code
 		}
 	}
 	return e
@@ -248,23 +259,30 @@ func spanEvent(s *Span, se *SpanEvent, escrowID string) (Event, bool) {
 }
 
 func snapshot(attrs map[string]any) *Snapshot {
-	s := &Snapshot{}
+	// One allocation for the snapshot and the values it points to.
+	v := &struct {
+		s                 Snapshot
+		ready             bool
+		threshold, total  int
+		balance, unlocked uint64
+	}{}
+	s := &v.s
 	s.WalletID, _ = attrString(attrs, AttrWalletID)
 	s.IsMultisig, _ = attrBool(attrs, AttrSnapshotIsMultisig)
 	if b, ok := attrBool(attrs, AttrSnapshotReady); ok {
-		s.Ready = &b
+		v.ready, s.Ready = b, &v.ready
 	}
 	if n, ok := attrInt(attrs, AttrSnapshotThreshold); ok && n >= 0 && n < 1<<31 {
-		s.Threshold = ptr(int(n))
+		v.threshold, s.Threshold = int(n), &v.threshold
 	}
 	if n, ok := attrInt(attrs, AttrSnapshotTotal); ok && n >= 0 && n < 1<<31 {
-		s.Total = ptr(int(n))
+		v.total, s.Total = int(n), &v.total
 	}
 	if n, ok := attrUint(attrs, AttrSnapshotBalance); ok {
-		s.Balance = &n
+		v.balance, s.Balance = n, &v.balance
 	}
 	if n, ok := attrUint(attrs, AttrSnapshotUnlockedBalance); ok {
-		s.UnlockedBalance = &n
+		v.unlocked, s.UnlockedBalance = n, &v.unlocked
 	}
 	// Only a hash is let through: a raw address set here by mistake is dropped.
 	if h, _ := attrString(attrs, AttrSnapshotAddressHash); isLowerHex(h, 16) {
@@ -285,7 +303,11 @@ func endpoint(attrs map[string]any) string {
 	if !ok {
 		return host
 	}
-	return net.JoinHostPort(host, strconv.FormatInt(port, 10))
+	if strings.IndexByte(host, ':') >= 0 {
+		return net.JoinHostPort(host, strconv.FormatInt(port, 10)) // IPv6: brackets
+	}
+	var buf [64]byte
+	return string(strconv.AppendInt(append(append(buf[:0], host...), ':'), port, 10))
 }
 
 func spanID(id string) string {

@@ -259,3 +259,24 @@ func mustValidate(t *testing.T, f *File) {
 		t.Errorf("built file does not validate: %v\n%s", err, data)
 	}
 }
+
+func TestEndpoint(t *testing.T) {
+	tests := []struct {
+		name  string
+		attrs map[string]any
+		want  string
+	}{
+		{"host and port", map[string]any{AttrServerAddress: "127.0.0.1", AttrServerPort: int64(18100)}, "127.0.0.1:18100"},
+		{"port as text", map[string]any{AttrServerAddress: "wallet", AttrServerPort: "18100"}, "wallet:18100"},
+		{"IPv6", map[string]any{AttrServerAddress: "::1", AttrServerPort: int64(18100)}, "[::1]:18100"},
+		{"no port", map[string]any{AttrServerAddress: "wallet"}, "wallet"},
+		{"bad port", map[string]any{AttrServerAddress: "wallet", AttrServerPort: []any{1}}, "wallet"},
+		{"no host", map[string]any{AttrServerPort: int64(1)}, ""},
+		{"long host", map[string]any{AttrServerAddress: strings.Repeat("h", 100), AttrServerPort: int64(-1)}, strings.Repeat("h", 100) + ":-1"},
+	}
+	for _, tt := range tests {
+		if got := endpoint(tt.attrs); got != tt.want {
+			t.Errorf("%s: endpoint = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
