@@ -72,6 +72,15 @@ func orRoot(path string) string {
 }
 
 func decodeFile(data []byte, f *File) error {
+	if fast, ok := decodeFast(data); ok {
+		*f = fast
+		return nil
+	}
+	return decodeFileGeneral(data, f)
+}
+
+// decodeFileGeneral reads any valid file and names the fault of an invalid one.
+func decodeFileGeneral(data []byte, f *File) error {
 	if err := decodeFileFields(data, f); err != nil {
 		return fmt.Errorf("decode escrow trace: %w", err)
 	}

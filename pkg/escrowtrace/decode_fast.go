@@ -1,0 +1,441 @@
+package escrowtrace
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// decodeFast reads the files that the exporter writes, in one pass over the
+// bytes and without encoding/json: known fields only, each of its expected
+// JSON type, strings without escapes, plain numbers, no repeated keys. It
+// reports false for anything else (an unknown field, an otlp section, an
+// escape, a value that would be an error...), and decodeFile then takes the
+// general path, which reads every valid file and names the fault of an
+// invalid one. What it does read, it reads to the same File as the general
+// path (FuzzDecodeFast holds the two equal).
+//
+// Strings are substrings of one copy of the file.
+func decodeFast(data []byte) (File, bool) {
+	d := fastDecoder{s: string(data)}
+	var f File
+	if !d.file(&f) {
+		return File{}, false
+	}
+	d.ws()
+	return f, d.i == len(d.s)
+}
+
+type fastDecoder struct {
+	s string
+	i int
+}
+
+func (d *fastDecoder) ws() {
+	for d.i < len(d.s) {
+		switch d.s[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// eat skips white space and then c, reporting whether c was there.
+func (d *fastDecoder) eat(c byte) bool {
+	d.ws()
+	if d.i < len(d.s) && d.s[d.i] == c {
+		d.i++
+		return true
+	}
+	return false
+}
+
+// object reads an object whose keys must be in known (at most 32, no key
+// twice) and calls member with each key's index, positioned at its value.
+// It returns the set of keys seen.
+func (d *fastDecoder) object(known []string, member func(k int) bool) (seen uint32, ok bool) {
+	if !d.eat('{') {
+		return 0, false
+	}
+	if d.eat('}') {
+		return 0, true
+	}
+	for {
+		d.ws()
+		key, ok := d.str()
+		if !ok || !d.eat(':') {
+			return 0, false
+		}
+		k := indexOf(known, key)
+		if k < 0 || seen&(1<<k) != 0 {
+			return 0, false
+		}
+		seen |= 1 << k
+		d.ws()
+		if !member(k) {
+			return 0, false
+		}
+		if d.eat(',') {
+			continue
+		}
+		return seen, d.eat('}')
+	}
+}
+
+func indexOf(known []string, key string) int {
+	for i, k := range known {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// has reports whether seen holds all of the keys at the indexes want.
+func has(seen uint32, want ...int) bool {
+	for _, k := range want {
+		if seen&(1<<k) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// str reads a string without escapes or control characters, valid UTF-8.
+func (d *fastDecoder) str() (string, bool) {
+	if d.i >= len(d.s) || d.s[d.i] != '"' {
+		return "", false
+	}
+	start := d.i + 1
+	ascii := true
+	for j := start; j < len(d.s); j++ {
+		switch c := d.s[j]; {
+		case c == '"':
+			s := d.s[start:j]
+			if !ascii && !utf8.ValidString(s) {
+				return "", false
+			}
+			d.i = j + 1
+			return s, true
+		case c == '\\' || c < 0x20:
+			return "", false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return "", false
+}
+
+func (d *fastDecoder) time() (time.Time, bool) {
+	s, ok := d.str()
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil
+}
+
+func (d *fastDecoder) bool() (bool, bool) {
+	switch {
+	case len(d.s)-d.i >= 4 && d.s[d.i:d.i+4] == "true":
+		d.i += 4
+		return true, true
+	case len(d.s)-d.i >= 5 && d.s[d.i:d.i+5] == "false":
+		d.i += 5
+		return false, true
+	}
+	return false, false
+}
+
+func (d *fastDecoder) null() bool {
+	if len(d.s)-d.i >= 4 && d.s[d.i:d.i+4] == "null" {
+		d.i += 4
+		return true
+	}
+	return false
+}
+
+// number reads a JSON number and says whether it is a plain integer (no
+// fraction, no exponent).
+func (d *fastDecoder) number() (lit string, integer, ok bool) {
+	s, i := d.s, d.i
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && '1' <= s[i] && s[i] <= '9':
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+	default:
+		return "", false, false
+	}
+	integer = true
+	if i < len(s) && s[i] == '.' {
+		integer = false
+		i++
+		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+			return "", false, false
+		}
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		integer = false
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+			return "", false, false
+		}
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+	}
+	lit = s[d.i:i]
+	d.i = i
+	return lit, integer, true
+}
+
+// int reads what decodeInt accepts without its float fallback.
+func (d *fastDecoder) int() (int, bool) {
+	lit, integer, ok := d.number()
+	if !ok || !integer {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(lit, 10, 32)
+	return int(n), err == nil
+}
+
+func (d *fastDecoder) uint() (uint64, bool) {
+	lit, integer, ok := d.number()
+	if !ok || !integer || lit[0] == '-' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(lit, 10, 64)
+	return n, err == nil
+}
+
+func (d *fastDecoder) nonNegative() (float64, bool) {
+	lit, _, ok := d.number()
+	if !ok {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(lit, 64)
+	return f, err == nil && f >= 0
+}
+
+// Keys of the file's objects, in the order of the indexes used below.
+var (
+	fastFileKeys     = []string{"schema", "escrow_id", "trace_id", "service", "started_at", "ended_at", "duration_ms", "outcome", "error", "events"}
+	fastFileErrKeys  = []string{"message", "role", "round", "operation"}
+	fastEventKeys    = []string{"seq", "type", "time", "offset_ms", "role", "round", "method", "endpoint", "span_id", "duration_ms", "error", "context", "snapshot"}
+	fastEventErrKeys = []string{"message", "code"}
+	fastContextKeys  = []string{"round", "operation", "wallet_id", "escrow_id"}
+	fastSnapshotKeys = []string{"wallet_id", "is_multisig", "ready", "threshold", "total", "balance", "unlocked_balance", "address_hash", "wallet_file_mode", "error"}
+)
+
+func (d *fastDecoder) file(f *File) bool {
+	seen, ok := d.object(fastFileKeys, func(k int) bool {
+		var ok bool
+		switch k {
+		case 0:
+			f.Schema, ok = d.str()
+			return ok && f.Schema == Schema
+		case 1:
+			f.EscrowID, ok = d.str()
+			return ok && ValidEscrowID(f.EscrowID)
+		case 2:
+			f.TraceID, ok = d.str()
+			return ok && isLowerHex(f.TraceID, 32)
+		case 3:
+			f.Service, ok = d.str()
+		case 4:
+			f.StartedAt, ok = d.time()
+		case 5:
+			var t time.Time
+			t, ok = d.time()
+			f.EndedAt = &t
+		case 6:
+			var ms float64
+			ms, ok = d.nonNegative()
+			f.DurationMS = &ms
+		case 7:
+			f.Outcome, ok = d.str()
+		case 8:
+			if d.null() {
+				return true
+			}
+			f.Error = &FileError{}
+			ok = d.fileError(f.Error)
+		case 9:
+			f.Events, ok = d.events()
+		}
+		return ok
+	})
+	return ok && has(seen, 0, 1, 2, 4, 7, 9)
+}
+
+func (d *fastDecoder) fileError(fe *FileError) bool {
+	seen, ok := d.object(fastFileErrKeys, func(k int) bool {
+		var ok bool
+		switch k {
+		case 0:
+			fe.Message, ok = d.str()
+		case 1:
+			fe.Role, ok = d.str()
+		case 2:
+			fe.Round, ok = d.int()
+		case 3:
+			fe.Operation, ok = d.str()
+		}
+		return ok
+	})
+	return ok && has(seen, 0)
+}
+
+func (d *fastDecoder) events() ([]Event, bool) {
+	if !d.eat('[') {
+		return nil, false
+	}
+	events := make([]Event, 0, 16)
+	if d.eat(']') {
+		return events, true
+	}
+	for {
+		events = append(events, Event{})
+		if !d.event(&events[len(events)-1]) {
+			return nil, false
+		}
+		if d.eat(',') {
+			continue
+		}
+		return events, d.eat(']')
+	}
+}
+
+func (d *fastDecoder) event(e *Event) bool {
+	seen, ok := d.object(fastEventKeys, func(k int) bool {
+		var ok bool
+		switch k {
+		case 0:
+			e.Seq, ok = d.int()
+			return ok && e.Seq >= 0
+		case 1:
+			e.Type, ok = d.str()
+		case 2:
+			e.Time, ok = d.time()
+		case 3:
+			e.OffsetMS, ok = d.nonNegative()
+		case 4:
+			e.Role, ok = d.str()
+		case 5:
+			e.Round, ok = d.int()
+		case 6:
+			e.Method, ok = d.str()
+		case 7:
+			e.Endpoint, ok = d.str()
+		case 8:
+			e.SpanID, ok = d.str()
+		case 9:
+			var ms float64
+			ms, ok = d.nonNegative()
+			e.DurationMS = &ms
+		case 10:
+			e.Error, ok = d.eventError()
+		case 11:
+			e.Context = &ErrorContext{}
+			ok = d.context(e.Context)
+		case 12:
+			e.Snapshot, ok = d.snapshot()
+		}
+		return ok
+	})
+	return ok && has(seen, 0, 1, 2, 3)
+}
+
+func (d *fastDecoder) eventError() (*EventError, bool) {
+	v := &struct {
+		e    EventError
+		code int
+	}{}
+	seen, ok := d.object(fastEventErrKeys, func(k int) bool {
+		var ok bool
+		switch k {
+		case 0:
+			v.e.Message, ok = d.str()
+		case 1:
+			v.code, ok = d.int()
+			v.e.Code = &v.code
+		}
+		return ok
+	})
+	return &v.e, ok && has(seen, 0)
+}
+
+func (d *fastDecoder) context(c *ErrorContext) bool {
+	_, ok := d.object(fastContextKeys, func(k int) bool {
+		var ok bool
+		switch k {
+		case 0:
+			c.Round, ok = d.int()
+		case 1:
+			c.Operation, ok = d.str()
+		case 2:
+			c.WalletID, ok = d.str()
+		case 3:
+			c.EscrowID, ok = d.str()
+		}
+		return ok
+	})
+	return ok
+}
+
+func (d *fastDecoder) snapshot() (*Snapshot, bool) {
+	// One allocation for the snapshot and the values it points to.
+	v := &struct {
+		s                 Snapshot
+		ready             bool
+		threshold, total  int
+		balance, unlocked uint64
+	}{}
+	s := &v.s
+	seen, ok := d.object(fastSnapshotKeys, func(k int) bool {
+		var ok bool
+		switch k {
+		case 0:
+			s.WalletID, ok = d.str()
+		case 1:
+			s.IsMultisig, ok = d.bool()
+		case 2:
+			v.ready, ok = d.bool()
+			s.Ready = &v.ready
+		case 3:
+			v.threshold, ok = d.int()
+			s.Threshold = &v.threshold
+		case 4:
+			v.total, ok = d.int()
+			s.Total = &v.total
+		case 5:
+			v.balance, ok = d.uint()
+			s.Balance = &v.balance
+		case 6:
+			v.unlocked, ok = d.uint()
+			s.UnlockedBalance = &v.unlocked
+		case 7:
+			s.AddressHash, ok = d.str()
+		case 8:
+			s.WalletFileMode, ok = d.str()
+		case 9:
+			s.Error, ok = d.str()
+		}
+		return ok
+	})
+	return s, ok && has(seen, 1)
+}
