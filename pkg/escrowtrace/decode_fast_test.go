@@ -1,6 +1,7 @@
 package escrowtrace
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -126,4 +127,31 @@ func FuzzDecodeFast(f *testing.F) {
 			checkFast(t, data, true)
 		}
 	})
+}
+
+// BenchmarkDecode reads one file as the exporter writes it (sampleSpans),
+// through Decode (which takes the fast path for it) and through the general
+// path alone, in the same run.
+func BenchmarkDecode(b *testing.B) {
+	data := []byte(builtFileJSON(b))
+	if _, ok := decodeFast(data); !ok {
+		b.Fatal("the built file does not take the fast path")
+	}
+	for _, bc := range []struct {
+		name   string
+		decode func([]byte) error
+	}{
+		{"general", func(data []byte) error { var f File; return decodeFileGeneral(data, &f) }},
+		{"Decode", func(data []byte) error { _, err := Decode(bytes.NewReader(data)); return err }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if err := bc.decode(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
