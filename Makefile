@@ -7,13 +7,17 @@ FUZZTIME ?= 10s
 # -fuzzminimizetime bounds the minimisation of a crasher, so the budget holds.
 FUZZ := -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
 
-.PHONY: all build deps test vet unit race fuzz demo jaeger jaeger-build jaeger-start jaeger-stop bench bench-smoke clean
+.PHONY: all build deps deps-demo test vet unit race fuzz demo jaeger jaeger-build jaeger-start jaeger-stop bench bench-smoke clean
 
 all: build
 
-# Installs what is missing on a fresh Debian machine: monero (wallet server), chromium (browser tests).
+# Installs what is missing on a fresh Debian machine: monero (wallet server), curl and jq (demo),
+# and for the tests chromium (browser tests).
 deps:
 	@scripts/deps.sh chromium
+
+deps-demo:
+	@scripts/deps.sh
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -39,7 +43,7 @@ fuzz:
 bench-smoke:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./pkg/trace ./pkg/exporters/jsonfile ./pkg/multisig ./pkg/multisig/walletrpc
 
-demo: deps build
+demo: deps-demo build
 	scripts/demo.sh
 
 jaeger-build:
