@@ -165,7 +165,11 @@ func rootOutcome(root *Span) string {
 // timeline lists the events of all spans, stably sorted by time. Within one
 // span the recording order is start, span events, end.
 func timeline(order []*Span, escrowID string) []Event {
-	events := make([]Event, 0, 2*len(order))
+	n := 0 // at most: a start and an end per span, and its span events
+	for _, s := range order {
+		n += 2 + len(s.Events)
+	}
+	events := make([]Event, 0, n)
 	for _, s := range order {
 		_, isRPC := attrString(s.Attributes, AttrRPCMethod)
 		var start Event
