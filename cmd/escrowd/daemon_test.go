@@ -11,13 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/escrowd/escrowd/internal/osprobe"
 	"github.com/escrowd/escrowd/internal/store"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
@@ -215,23 +215,9 @@ func (d *daemon) stop(sig syscall.Signal) {
 // walletServers lists the monero-wallet-rpc processes serving walletDir.
 func walletServers(t *testing.T, walletDir string) []int {
 	t.Helper()
-	entries, err := os.ReadDir("/proc")
+	pids, err := osprobe.PIDs("monero-wallet-rpc", walletDir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
-			continue // gone meanwhile
-		}
-		if bytes.Contains(cmdline, []byte("monero-wallet-rpc")) && bytes.Contains(cmdline, []byte(walletDir)) {
-			pids = append(pids, pid)
-		}
 	}
 	return pids
 }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,13 +12,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/escrowd/escrowd/internal/osprobe"
+	"github.com/escrowd/escrowd/internal/secretscan"
 	"github.com/escrowd/escrowd/internal/wallettest"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
@@ -32,111 +31,10 @@ const (
 	kindAddress = "address"
 )
 
-// secrets is every secret of a run: value -> kind.
-type secrets struct {
-	mu     sync.Mutex
-	values map[string]string
-}
-
-func (s *secrets) add(kind, v string) {
-	// Shorter values would match by chance; every real secret here is 16+
-	// characters (credentials, passwords, messages, addresses).
-	if len(v) < 8 {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.values == nil {
-		s.values = map[string]string{}
-	}
-	s.values[v] = kind
-}
-
-// addMaster adds a master secret as raw bytes and in the encodings a log
-// line would use.
-func (s *secrets) addMaster(b []byte) {
-	s.add("master secret", string(b))
-	s.add("master secret (hex)", hex.EncodeToString(b))
-	s.add("master secret (base64)", base64.StdEncoding.EncodeToString(b))
-	s.add("master secret (base64url)", base64.RawURLEncoding.EncodeToString(b))
-}
-
-func (s *secrets) kinds() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := map[string]int{}
-	for _, k := range s.values {
-		out[k]++
-	}
-	return out
-}
-
-// fromWire adds the secrets of one wallet RPC request or response body: the
-// values under "password", "multisig_info" (prepare, make and both exchange
-// rounds, sent and received) and "address".
-func (s *secrets) fromWire(body []byte) {
-	var tree any
-	if json.Unmarshal(body, &tree) != nil {
-		return
-	}
-	var walk func(key string, v any)
-	walk = func(key string, v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, x := range v {
-				walk(k, x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(key, x)
-			}
-		case string:
-			switch key {
-			case "password":
-				s.add("wallet password (wire)", v)
-			case "multisig_info":
-				s.add("multisig_info", v)
-			case "address":
-				s.add(kindAddress, v)
-			}
-		}
-	}
-	walk("", tree)
-}
-
-// scan reports every secret in data, but those of the kinds allowed; it
-// returns how many allowed ones it saw.
-func (s *secrets) scan(t *testing.T, where string, data []byte, allowed ...string) (seen int) {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for v, kind := range s.values {
-		i := bytes.Index(data, []byte(v))
-		if i < 0 {
-			continue
-		}
-		if contains(allowed, kind) {
-			seen++
-			continue
-		}
-		line := data[max(0, bytes.LastIndexByte(data[:i], '\n')+1):]
-		if j := bytes.IndexByte(line, '\n'); j >= 0 {
-			line = line[:j]
-		}
-		// Report the line with the secret replaced, so the report does not leak it.
-		t.Errorf("%s holds a secret (%s): %.300q", where, kind, strings.ReplaceAll(string(line), v, "<"+kind+">"))
-	}
-	return seen
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+// wireFields are the JSON fields of wallet RPC requests and responses that
+// carry secrets: wallet passwords, every multisig_info (prepare, make and both
+// exchange rounds, sent and received) and addresses.
+var wireFields = secretscan.Fields{"password": "wallet password (wire)", "multisig_info": "multisig_info", "address": kindAddress}
 
 // recordingProxy stands between escrowd and one wallet server and keeps
 // every request and response body, so that the test knows each secret that
@@ -266,7 +164,7 @@ exec monero-wallet-rpc "$@"
 // disk, and the listeners of the embedded servers and of the daemon.
 func TestDaemonSecretsNeverLeak(t *testing.T) {
 	needWalletRPC(t)
-	var sec secrets
+	var sec secretscan.Set
 
 	// External servers, each behind a recording proxy.
 	ext := wallettest.Start(t, 4).Servers()
@@ -275,8 +173,8 @@ func TestDaemonSecretsNeverLeak(t *testing.T) {
 	for i, s := range ext {
 		proxies[i] = newRecordingProxy(t, s.URL())
 		user, pass := s.Client().Credentials()
-		sec.add("rpc user", user)
-		sec.add("rpc password", pass)
+		sec.Add("rpc user", user)
+		sec.Add("rpc password", pass)
 		u, err := url.Parse(proxies[i].URL)
 		if err != nil {
 			t.Fatal(err)
@@ -366,12 +264,12 @@ func TestDaemonSecretsNeverLeak(t *testing.T) {
 		t.Fatalf("%d embedded wallet servers, want 3", len(pids))
 	}
 	for _, pid := range pids {
-		if n := checkLoopbackListeners(t, pid); n == 0 {
+		if n := len(osprobe.CheckLoopback(t, pid)); n == 0 {
 			t.Errorf("embedded wallet server pid %d: no listening socket found", pid)
 		}
 	}
 	for _, d := range daemons {
-		if n := checkLoopbackListeners(t, d.cmd.Process.Pid); n == 0 {
+		if n := len(osprobe.CheckLoopback(t, d.cmd.Process.Pid)); n == 0 {
 			t.Errorf("escrowd pid %d: no listening socket found", d.cmd.Process.Pid)
 		}
 	}
@@ -384,28 +282,8 @@ func TestDaemonSecretsNeverLeak(t *testing.T) {
 		}
 	}
 
-	// The secrets of the run.
-	for _, p := range proxies {
-		p.mu.Lock()
-		for _, b := range p.bodies {
-			sec.fromWire(b)
-		}
-		p.mu.Unlock()
-	}
-	captured := 0
-	walkRegular(t, capDir, func(_ string, data []byte) {
-		for _, line := range strings.Split(string(data), "\n") {
-			if login, ok := strings.CutPrefix(line, "rpc-login="); ok {
-				user, pass, _ := strings.Cut(login, ":")
-				sec.add("rpc user", user)
-				sec.add("rpc password", pass)
-				captured++
-			}
-		}
-	})
-	if captured < 3 {
-		t.Fatalf("captured the credentials of %d embedded servers, want 3", captured)
-	}
+	// The secrets of the run; the first sighting of a value names it, so
+	// what the test derives comes before the same values seen on the wire.
 	masters := make([][]byte, len(dirs))
 	for i, dir := range dirs {
 		b, err := os.ReadFile(filepath.Join(dir, "data", "master.key"))
@@ -413,18 +291,39 @@ func TestDaemonSecretsNeverLeak(t *testing.T) {
 			t.Fatal(err)
 		}
 		masters[i] = b
-		sec.addMaster(b)
+		sec.AddBytes("master secret", b)
 	}
 	for i, r := range runs {
 		secret := masters[[]int{0, 1, 1, 2}[i]]
 		for _, role := range multisig.Roles {
-			sec.add("wallet password (derived)", multisig.WalletPassword(secret, multisig.WalletName(r.view["escrow_id"].(string), role)))
+			sec.Add("wallet password (derived)", multisig.WalletPassword(secret, multisig.WalletName(r.view["escrow_id"].(string), role)))
 		}
 		if addr, _ := r.view["multisig_address"].(string); addr != "" {
-			sec.add(kindAddress, addr)
+			sec.Add(kindAddress, addr)
 		}
 	}
-	kinds := sec.kinds()
+	captured := 0
+	for _, f := range osprobe.Files(t, capDir) {
+		for _, line := range strings.Split(string(f.Data), "\n") {
+			if login, ok := strings.CutPrefix(line, "rpc-login="); ok {
+				user, pass, _ := strings.Cut(login, ":")
+				sec.Add("rpc user", user)
+				sec.Add("rpc password", pass)
+				captured++
+			}
+		}
+	}
+	if captured < 3 {
+		t.Fatalf("captured the credentials of %d embedded servers, want 3", captured)
+	}
+	for _, p := range proxies {
+		p.mu.Lock()
+		for _, b := range p.bodies {
+			sec.AddBody(b, wireFields)
+		}
+		p.mu.Unlock()
+	}
+	kinds := sec.Kinds()
 	// The two full escrows' and the race's messages: at least prepare, make
 	// and two exchanges for the three roles of the proxied full escrow.
 	if kinds["multisig_info"] < 12 || kinds["rpc password"] != 4+captured || kinds["wallet password (derived)"] != 12 {
@@ -433,64 +332,55 @@ func TestDaemonSecretsNeverLeak(t *testing.T) {
 
 	// Scan everything escrowd emitted.
 	ans.mu.Lock()
-	addrInAnswers := sec.scan(t, "API answers", ans.buf.Bytes(), kindAddress)
+	addrInAnswers := sec.Check(t, "API answers", ans.buf.Bytes(), kindAddress)
 	answersBytes, answersSeen := ans.buf.Len(), ans.seen
 	ans.mu.Unlock()
 	logBytes, traceFiles, traceBytes, serverLogs := 0, 0, 0, 0
 	for i, d := range daemons {
 		log := d.log()
 		logBytes += len(log)
-		sec.scan(t, "escrowd log ("+filepath.Base(dirs[i])+")", []byte(log))
-		sec.scan(t, "escrowd stdout ("+filepath.Base(dirs[i])+")", []byte("escrowd listening on "+d.url+"\n"))
-		walkRegular(t, filepath.Join(dirs[i], "traces"), func(path string, data []byte) {
+		sec.Check(t, "escrowd log ("+filepath.Base(dirs[i])+")", []byte(log))
+		sec.Check(t, "escrowd stdout ("+filepath.Base(dirs[i])+")", []byte("escrowd listening on "+d.url+"\n"))
+		for _, f := range osprobe.Files(t, filepath.Join(dirs[i], "traces")) {
 			traceFiles++
-			traceBytes += len(data)
-			sec.scan(t, "trace file "+path, data)
-		})
+			traceBytes += len(f.Data)
+			sec.Check(t, "trace file "+f.Path, f.Data)
+		}
 	}
 	if traceFiles != len(runs) {
 		t.Errorf("%d trace files, want %d", traceFiles, len(runs))
 	}
 	// monero-wallet-rpc logs "Loaded wallet keys file, with public address"
 	// on open_wallet: its logs (0700 directory) may name addresses, nothing else.
-	walkRegular(t, filepath.Join(dirEmbedded, "data", "logs"), func(path string, data []byte) {
+	for _, f := range osprobe.Files(t, filepath.Join(dirEmbedded, "data", "logs")) {
 		serverLogs++
-		sec.scan(t, "wallet server log "+path, data, kindAddress)
-	})
+		sec.Check(t, "wallet server log "+f.Path, f.Data, kindAddress)
+	}
 
 	// Modes.
 	for _, dir := range dirs {
-		checkPerm(t, filepath.Join(dir, "data"), 0o700, true)
-		checkPerm(t, filepath.Join(dir, "data", "master.key"), 0o600, true)
-		for _, f := range []string{"escrowd.db", "escrowd.db-wal", "escrowd.db-shm"} {
-			checkPerm(t, filepath.Join(dir, "data", f), 0o600, f == "escrowd.db")
+		osprobe.CheckPerm(t, filepath.Join(dir, "data"), 0o700)
+		osprobe.CheckPerm(t, filepath.Join(dir, "data", "master.key"), 0o600)
+		osprobe.CheckPerm(t, filepath.Join(dir, "data", "escrowd.db"), 0o600)
+		for _, f := range []string{"escrowd.db-wal", "escrowd.db-shm"} { // SQLite's, there while it has them
+			if p := filepath.Join(dir, "data", f); !fileGone(p) {
+				osprobe.CheckPerm(t, p, 0o600)
+			}
 		}
-		walkRegular(t, filepath.Join(dir, "traces"), func(path string, _ []byte) {
-			fi, err := os.Stat(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fi.Mode().Perm()&^0o640 != 0 {
-				t.Errorf("trace file %s mode %v, want 0640 or tighter", path, fi.Mode().Perm())
-			}
-		})
+		for _, f := range osprobe.Files(t, filepath.Join(dir, "traces")) {
+			osprobe.CheckPermWithin(t, "trace file", f.Path, 0o640)
+		}
 	}
-	checkPerm(t, embeddedWallets, 0o700, true)
-	checkPerm(t, filepath.Join(dirEmbedded, "data", "logs"), 0o700, true)
+	osprobe.CheckPerm(t, embeddedWallets, 0o700)
+	osprobe.CheckPerm(t, filepath.Join(dirEmbedded, "data", "logs"), 0o700)
 	keys := 0
-	walkRegular(t, embeddedWallets, func(path string, _ []byte) {
-		fi, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(path, ".keys") {
+	for _, f := range osprobe.Files(t, embeddedWallets) {
+		if strings.HasSuffix(f.Path, ".keys") {
 			keys++
-			checkPerm(t, path, 0o600, true)
+			osprobe.CheckPerm(t, f.Path, 0o600)
 		}
-		if fi.Mode().Perm()&0o077 != 0 {
-			t.Errorf("wallet file %s mode %v: group or others have access", path, fi.Mode().Perm())
-		}
-	})
+		osprobe.CheckPermWithin(t, "wallet file", f.Path, 0o700)
+	}
 	if keys < 3 {
 		t.Errorf("%d keys files in the embedded wallet directory, want at least the escrow's 3", keys)
 	}
@@ -501,89 +391,12 @@ func TestDaemonSecretsNeverLeak(t *testing.T) {
 	t.Logf("the four escrows took %v", escrowsTook.Round(time.Millisecond))
 	t.Logf("secrets: %d values %v; scanned %d API answers (%d bytes; the multisig address where the API returns it, %d times), "+
 		"%d bytes of escrowd logs, %d trace files (%d bytes), %d wallet server logs: 0 hits",
-		len(sec.values), kinds, answersSeen, answersBytes, addrInAnswers, logBytes, traceFiles, traceBytes, serverLogs)
+		sec.Len(), kinds, answersSeen, answersBytes, addrInAnswers, logBytes, traceFiles, traceBytes, serverLogs)
 }
 
-// walkRegular calls fn with every regular file under dir.
-func walkRegular(t *testing.T, dir string, fn func(path string, data []byte)) {
-	t.Helper()
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		fn(path, data)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// checkPerm requires path's permission bits to be exactly want; a missing
-// file is an error only if required.
-func checkPerm(t *testing.T, path string, want fs.FileMode, required bool) {
-	t.Helper()
-	fi, err := os.Stat(path)
-	if os.IsNotExist(err) && !required {
-		return
-	}
-	if err != nil {
-		t.Error(err)
-		return
-	}
-	if fi.Mode().Perm() != want {
-		t.Errorf("%s mode %v, want %v", path, fi.Mode().Perm(), want)
-	}
-}
-
-// checkLoopbackListeners finds every listening TCP socket of pid (its fds'
-// socket inodes in /proc/net/tcp and tcp6) and requires each to be bound to
-// a loopback address; it returns how many it found.
-func checkLoopbackListeners(t *testing.T, pid int) int {
-	t.Helper()
-	fdDir := fmt.Sprintf("/proc/%d/fd", pid)
-	entries, err := os.ReadDir(fdDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inodes := map[string]bool{}
-	for _, e := range entries {
-		target, err := os.Readlink(filepath.Join(fdDir, e.Name()))
-		if err != nil {
-			continue // closed meanwhile
-		}
-		if inode, ok := strings.CutPrefix(target, "socket:["); ok {
-			inodes[strings.TrimSuffix(inode, "]")] = true
-		}
-	}
-	n := 0
-	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		data, err := os.ReadFile(table)
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Scan() // header
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			if len(f) < 10 || f[3] != "0A" || !inodes[f[9]] { // 0A: LISTEN
-				continue
-			}
-			n++
-			addr, port, _ := strings.Cut(f[1], ":")
-			p, _ := strconv.ParseUint(port, 16, 16)
-			// 127.x.x.x is stored little-endian (..7F); ::1 is 0000...01000000.
-			if !strings.HasSuffix(addr, "7F") && addr != "00000000000000000000000001000000" {
-				t.Errorf("pid %d listens on %s address %s port %d: not loopback", pid, table, addr, p)
-			}
-		}
-	}
-	return n
+// fileGone reports whether path does not exist (and only that: another
+// error is the mode check's to report).
+func fileGone(path string) bool {
+	_, err := os.Stat(path)
+	return errors.Is(err, fs.ErrNotExist)
 }

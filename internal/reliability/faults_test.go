@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/escrowd/escrowd/internal/osprobe"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
@@ -252,7 +251,8 @@ func TestHungServerTimesOut(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // polling the supervisor, not a fix
 	}
 	if err := syscall.Kill(stoppedPID, 0); err == nil {
-		t.Fatalf("hung process %d still exists (state %s)", stoppedPID, procState(t, stoppedPID))
+		st, err := osprobe.ReadStat(stoppedPID)
+		t.Fatalf("hung process %d still exists (state %c, %v)", stoppedPID, st.State, err)
 	}
 	stoppedPID = 0
 	if _, err := hung.Client().GetVersion(context.Background()); err != nil {
@@ -269,20 +269,4 @@ func TestHungServerTimesOut(t *testing.T) {
 	}
 	checkFailedFile(t, dir, a.ID, se)
 	t.Logf("hung server: %v", errA)
-}
-
-// procState is the one-letter state of a process (R, S, T, Z, ...).
-func procState(t *testing.T, pid int) string {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// pid (comm) state ...: comm may contain ')', so take the last one.
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 || i+3 > len(s) {
-		t.Fatalf("unexpected /proc/%d/stat: %q", pid, s)
-	}
-	return s[i+2 : i+3]
 }
