@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/escrowd/escrowd/internal/secretscan"
 	"github.com/escrowd/escrowd/internal/wallettest"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
@@ -48,78 +49,6 @@ func setup(t *testing.T, dir string) *trace.Provider {
 	}
 	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
 	return p
-}
-
-// secrets records every secret a run handles, to scan the output for.
-type secrets struct {
-	mu     sync.Mutex
-	values map[string]string // value -> what it is
-}
-
-func (s *secrets) add(what, v string) {
-	if len(v) < 8 {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.values == nil {
-		s.values = map[string]string{}
-	}
-	if _, seen := s.values[v]; !seen { // the first sighting names it
-		s.values[v] = what
-	}
-}
-
-// capture is middleware that records the multisig messages the wallets answer.
-func (s *secrets) capture(next walletrpc.Invoker) walletrpc.Invoker {
-	return func(ctx context.Context, call *walletrpc.Call) error {
-		err := next(ctx, call)
-		// Results are typed per call (some are anonymous structs): read the
-		// multisig_info field of whatever was decoded, and of the params sent.
-		s.addField(call.Method+" result", call.Result)
-		s.addField(call.Method+" params", call.Params)
-		return err
-	}
-}
-
-// addField records the "multisig_info" of v (a string or a list of strings),
-// whatever v's type: it goes through JSON as the wire does.
-func (s *secrets) addField(what string, v any) {
-	if v == nil {
-		return
-	}
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return
-	}
-	var m struct {
-		MultisigInfo json.RawMessage `json:"multisig_info"`
-	}
-	if json.Unmarshal(raw, &m) != nil || len(m.MultisigInfo) == 0 {
-		return
-	}
-	var one string
-	if json.Unmarshal(m.MultisigInfo, &one) == nil {
-		s.add(what+" multisig_info", one)
-		return
-	}
-	var many []string
-	if json.Unmarshal(m.MultisigInfo, &many) == nil {
-		for _, v := range many {
-			s.add(what+" multisig_info", v)
-		}
-	}
-}
-
-func (s *secrets) scan(t *testing.T, name string, data []byte) {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for v, what := range s.values {
-		if bytes.Contains(data, []byte(v)) {
-			t.Errorf("%s contains a secret: %s", name, what)
-		}
-	}
 }
 
 func readFile(t *testing.T, dir, escrowID string) (*escrowtrace.File, []byte) {
@@ -173,12 +102,14 @@ func TestSuccessfulEscrowFile(t *testing.T) {
 	wallettest.Skip(t)
 	dir := t.TempDir()
 	p := setup(t, dir)
-	var sec secrets
+	// Captured: the multisig messages the wallets answer and are sent.
+	var sec secretscan.Set
+	capture := sec.Capture("multisig_info")
 	c, err := multisig.New(multisig.Config{
 		Pool: newPool(t, servers.Servers()[:3]), Secret: testSecret,
 		Observer: p.Observer(),
 		Middleware: func(next walletrpc.Invoker) walletrpc.Invoker {
-			return p.Middleware()(sec.capture(next))
+			return p.Middleware()(capture(next))
 		},
 	})
 	if err != nil {
@@ -231,32 +162,29 @@ func TestSuccessfulEscrowFile(t *testing.T) {
 	}
 
 	for _, role := range multisig.Roles {
-		sec.add("wallet password", multisig.WalletPassword(testSecret, res.Wallets[role]))
+		sec.Add("wallet password", multisig.WalletPassword(testSecret, res.Wallets[role]))
 	}
-	sec.add("master secret", string(testSecret))
-	sec.add("multisig address", res.Address)
+	sec.AddBytes("master secret", testSecret)
+	sec.Add("multisig address", res.Address)
 	for _, s := range servers.Servers()[:3] {
 		user, pass := s.Client().Credentials()
-		sec.add("rpc user", user)
-		sec.add("rpc password", pass)
+		sec.Add("rpc user", user)
+		sec.Add("rpc password", pass)
 	}
-	if len(sec.values) < 3+1+1+6+9 {
-		t.Fatalf("captured only %d secrets; the scan would prove little", len(sec.values))
+	// Three wallet passwords, the master secret in four encodings, the
+	// address, six credentials, and at least nine messages.
+	if sec.Len() < 3+4+1+6+9 {
+		t.Fatalf("captured only %d secrets; the scan would prove little", sec.Len())
 	}
 	// Each round's messages must be among them: prepare's (round 1 input),
 	// make's and the exchanges'.
+	kinds := sec.Kinds()
 	for _, method := range []string{"prepare_multisig", "make_multisig", "exchange_multisig_keys"} {
-		n := 0
-		for _, what := range sec.values {
-			if strings.HasPrefix(what, method+" result multisig_info") {
-				n++
-			}
-		}
-		if n < 3 {
+		if n := kinds[method+" result multisig_info"]; n < 3 {
 			t.Errorf("captured %d %s messages, want at least 3 (one per role)", n, method)
 		}
 	}
-	sec.scan(t, "trace file", data)
+	sec.Check(t, "trace file", data)
 }
 
 // countingProxy stands in front of a real wallet server and counts the
