@@ -1,14 +1,13 @@
 package walletpool
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/escrowd/escrowd/internal/osprobe"
 )
 
 // TestRecycleHungServer: a server that stopped answering (SIGSTOP) is
@@ -85,16 +84,15 @@ func waitStopped(t *testing.T, pid int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		st, err := osprobe.ReadStat(pid)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The state follows the command name in parentheses, which may hold spaces.
-		if i := bytes.LastIndexByte(data, ')'); i > 0 && i+2 < len(data) && data[i+2] == 'T' {
+		if st.State == 'T' {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("process %d not stopped: %s", pid, data)
+			t.Fatalf("process %d not stopped: state %c", pid, st.State)
 		}
 		time.Sleep(10 * time.Millisecond) // polling the kernel's view, not a fix
 	}
