@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -58,13 +59,16 @@ func Setup(ctx context.Context, cfg Config) (*Provider, error) {
 		sdktrace.WithSampler(sdktrace.AlwaysSample()),
 	}
 	if cfg.File {
-		fe, err := jsonfile.New(jsonfile.Config{Dir: cfg.FileDir, IncludeOTLP: cfg.IncludeOTLP, Logger: cfg.Logger})
+		// WaitForFiles: when an escrow's root span has ended, its file is
+		// durable and readable (the API serves it as soon as the escrow is
+		// ready), and its write error reaches OpenTelemetry's error handler.
+		fe, err := jsonfile.New(jsonfile.Config{Dir: cfg.FileDir, IncludeOTLP: cfg.IncludeOTLP, Logger: cfg.Logger, WaitForFiles: true})
 		if err != nil {
 			return nil, fmt.Errorf("tracing: file exporter: %w", err)
 		}
 		p.files = fe
 		// Synchronous: every span reaches the file, none is dropped by a full queue.
-		opts = append(opts, sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(fe)))
+		opts = append(opts, sdktrace.WithSpanProcessor(fileSpans{fe}))
 	}
 	if cfg.OTLP {
 		var gopts []otlptracegrpc.Option
@@ -88,6 +92,33 @@ func Setup(ctx context.Context, cfg Config) (*Provider, error) {
 	p.enabled = true
 	return p, nil
 }
+
+// fileSpans hands each ended span to the file exporter on the goroutine that
+// ends it, like the SDK's simple span processor, but without that
+// processor's one lock around every export: an escrow's root waits for its
+// own file (WaitForFiles) while other escrows' spans go on, and roots that
+// end together share the writer's directory fsync. The exporter is safe for
+// concurrent use.
+type fileSpans struct{ exp *jsonfile.Exporter }
+
+func (fileSpans) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+
+func (f fileSpans) OnEnd(s sdktrace.ReadOnlySpan) {
+	if !s.SpanContext().IsSampled() {
+		return
+	}
+	err := f.exp.ExportSpans(context.Background(), []sdktrace.ReadOnlySpan{s})
+	if err != nil && !errors.Is(err, jsonfile.ErrShutdown) { // spans ending during shutdown: ignored, as the SDK does
+		otel.Handle(err)
+	}
+}
+
+func (f fileSpans) Shutdown(ctx context.Context) error { return f.exp.Shutdown(ctx) }
+
+// ForceFlush does nothing: Provider.ForceFlush flushes the file exporter
+// after the SDK's processors, so that its error does not keep them from
+// flushing.
+func (fileSpans) ForceFlush(context.Context) error { return nil }
 
 func (p *Provider) shutdownFiles(ctx context.Context) error {
 	if p.files == nil {
@@ -138,8 +169,9 @@ func (p *Provider) Middleware() walletrpc.Middleware {
 
 // ForceFlush writes out what the exporters hold: the OTLP batch is sent,
 // and escrows still running are written to their files as incomplete (they
-// are rewritten whole when they end). The SDK's simple processor does not
-// pass ForceFlush on to its exporter, so the file exporter is flushed here.
+// are rewritten whole when they end); it returns once the files are durable.
+// The file exporter's processor does not pass ForceFlush on (as the SDK's
+// simple processor does not), so the file exporter is flushed here.
 func (p *Provider) ForceFlush(ctx context.Context) error {
 	if p.sdk == nil {
 		return nil

@@ -51,29 +51,40 @@ var feeds = []struct {
 //
 // What each does differs, so both sides are measured with and without
 // durability: jsonfile (the product) buffers an escrow's spans and, when the
-// root ends, replaces its file atomically with an fsync of the file and of
-// the directory; jsonfile-nosync is the same without the two fsyncs.
+// root ends, queues its file for the writer goroutine, which replaces it
+// atomically with an fsync of the file and one of the directory for all the
+// files it has; the final ForceFlush (every file durable) is timed.
+// jsonfile-wait waits in ExportSpans for each root's file, as escrowd's
+// tracing sets it up; jsonfile-nosync is jsonfile without the fsyncs.
 // stdouttrace encodes each span as it comes and appends it to an open file
 // without fsync; stdouttrace+fsync adds one fsync of that file per escrow,
 // after its root span, the same durability point as ours.
 func BenchmarkExportVsStdout(b *testing.B) {
+	// flush, when not nil, is timed after the last escrow: what the
+	// user waits for until every file is durable.
+	type made struct {
+		exp   sdktrace.SpanExporter
+		size  func(escrows uint64) int64
+		flush func(context.Context) error
+	}
 	type exporterCase struct {
 		name string
-		make func(b *testing.B, dir string) (sdktrace.SpanExporter, func(escrows uint64) int64)
+		make func(b *testing.B, dir string) made
 	}
-	fileExporter := func(otlp, noSync bool) func(b *testing.B, dir string) (sdktrace.SpanExporter, func(escrows uint64) int64) {
-		return func(b *testing.B, dir string) (sdktrace.SpanExporter, func(escrows uint64) int64) {
-			e, err := New(Config{Dir: dir, IncludeOTLP: otlp, Logger: slog.New(slog.DiscardHandler)})
+	fileExporter := func(cfg Config, noSync bool) func(b *testing.B, dir string) made {
+		return func(b *testing.B, dir string) made {
+			cfg.Dir, cfg.Logger = dir, slog.New(slog.DiscardHandler)
+			e, err := New(cfg)
 			if err != nil {
 				b.Fatal(err)
 			}
 			e.noSync = noSync
 			// Every escrow has the same ID: the size of the one file is one escrow's.
-			return e, func(uint64) int64 { return fileSize(b, filepath.Join(dir, "escrow_bench.json")) }
+			return made{e, func(uint64) int64 { return fileSize(b, filepath.Join(dir, "escrow_bench.json")) }, e.ForceFlush}
 		}
 	}
-	stdoutExporter := func(fsync bool) func(b *testing.B, dir string) (sdktrace.SpanExporter, func(escrows uint64) int64) {
-		return func(b *testing.B, dir string) (sdktrace.SpanExporter, func(escrows uint64) int64) {
+	stdoutExporter := func(fsync bool) func(b *testing.B, dir string) made {
+		return func(b *testing.B, dir string) made {
 			path := filepath.Join(dir, "stdout.json")
 			f, err := os.Create(path)
 			if err != nil {
@@ -86,41 +97,50 @@ func BenchmarkExportVsStdout(b *testing.B) {
 			}
 			size := func(escrows uint64) int64 { return fileSize(b, path) / int64(max(escrows, 1)) }
 			if fsync {
-				return &syncAtRoot{SpanExporter: e, f: f}, size
+				return made{&syncAtRoot{SpanExporter: e, f: f}, size, nil}
 			}
-			return e, size
+			return made{e, size, nil}
 		}
 	}
 	cases := []exporterCase{
-		{"jsonfile", fileExporter(false, false)},
-		{"jsonfile-nosync", fileExporter(false, true)},
-		{"jsonfile+otlp", fileExporter(true, false)},
+		{"jsonfile", fileExporter(Config{}, false)},
+		{"jsonfile-wait", fileExporter(Config{WaitForFiles: true}, false)},
+		{"jsonfile-nosync", fileExporter(Config{}, true)},
+		{"jsonfile+otlp", fileExporter(Config{IncludeOTLP: true}, false)},
 		{"stdouttrace", stdoutExporter(false)},
 		{"stdouttrace+fsync", stdoutExporter(true)},
 	}
 	for _, fd := range feeds {
 		for _, ec := range cases {
 			b.Run(fd.name+"/"+ec.name, func(b *testing.B) {
-				exp, size := ec.make(b, b.TempDir())
+				m := ec.make(b, b.TempDir())
 				ctx := context.Background()
-				spansPer := len(benchEscrow(0))
+				// Built before the clock starts, not between escrows: with
+				// the timer stopped between escrows, the file exporter's
+				// writer would work for free.
+				escrows := make([][]sdktrace.ReadOnlySpan, b.N)
+				for i := range escrows {
+					escrows[i] = benchEscrow(uint64(i + 1))
+				}
+				spansPer := len(escrows[0])
 				b.ReportAllocs()
-				n := uint64(0)
-				for b.Loop() {
-					b.StopTimer()
-					n++
-					spans := benchEscrow(n)
-					b.StartTimer()
-					if err := fd.feed(ctx, exp, spans); err != nil {
+				b.ResetTimer()
+				for _, spans := range escrows {
+					if err := fd.feed(ctx, m.exp, spans); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if m.flush != nil {
+					if err := m.flush(ctx); err != nil {
 						b.Fatal(err)
 					}
 				}
 				b.StopTimer()
-				if err := exp.Shutdown(ctx); err != nil {
+				if err := m.exp.Shutdown(ctx); err != nil {
 					b.Fatal(err)
 				}
 				b.ReportMetric(float64(spansPer)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
-				b.ReportMetric(float64(size(n)), "file-bytes/escrow")
+				b.ReportMetric(float64(m.size(uint64(b.N))), "file-bytes/escrow")
 			})
 		}
 	}

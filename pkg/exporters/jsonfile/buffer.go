@@ -37,8 +37,11 @@ type traceBuf struct {
 
 	escrowRoot     bool // the escrow's root span has arrived
 	foreignRoot    bool // a root without escrow.id has arrived
-	needsWrite     bool // the complete file is not written yet (or a write failed)
+	needsWrite     bool // the complete file is not queued yet (or its write failed)
 	overflowLogged bool // MaxSpansPerTrace was logged for this trace
+
+	gen     uint64   // complete versions of its file queued so far
+	lastJob *fileJob // the last version queued, to wait for
 }
 
 // buffer holds the traces by ID, with their states' lists oldest first.
@@ -93,6 +96,7 @@ func (b *buffer) close(tb *traceBuf) {
 	b.listOf(tb.state).Remove(tb.elem)
 	tb.state = stateClosed
 	tb.spans = nil
+	tb.lastJob = nil
 	tb.elem = b.closed.PushBack(tb)
 	if b.closed.Len() > recentIDs {
 		oldest := b.closed.Remove(b.closed.Front()).(*traceBuf)

@@ -31,6 +31,14 @@ type Config struct {
 	MaxSpansPerTrace int
 	// Logger receives drops, refusals and disk failures; default slog.Default().
 	Logger *slog.Logger
+	// WaitForFiles makes ExportSpans return only once the files it queued
+	// (an escrow's, when its root span is in the batch) are durable, with
+	// their write errors: when an escrow's root span has ended, its file can
+	// be read. Files are still written by the one writer, outside the lock,
+	// and callers that wait at the same time share its directory fsync. Off,
+	// ExportSpans returns as soon as the file is queued, write errors are
+	// counted and logged only, and ForceFlush is the way to wait.
+	WaitForFiles bool
 }
 
 // Validate reports what is wrong with the configuration.

@@ -22,22 +22,40 @@ var ErrShutdown = errors.New("jsonfile: exporter is shut down")
 // Exporter writes one escrow_<id>.json per escrow trace. It implements
 // sdktrace.SpanExporter: the SDK calls it synchronously, possibly from several
 // goroutines, and never retries; all methods are safe for concurrent use.
+//
+// ExportSpans keeps the spans and builds an escrow's file when its root
+// arrives; one writer goroutine writes the files, off the callers'
+// goroutines and outside the exporter's lock, and fsyncs the directory once
+// for all the files it has (group commit). Its queue is bounded and blocks:
+// a caller that finds it full waits for room, so no escrow's file is lost
+// to a busy disk. Versions of one file are written in the order they were
+// built. ForceFlush and Shutdown return once everything queued before them
+// is durable; with Config.WaitForFiles, so does the ExportSpans call that
+// queued a file.
 type Exporter struct {
 	cfg Config
 	log *slog.Logger
 
-	mu       sync.Mutex // guards everything below, and serialises file writes
+	mu       sync.Mutex // guards everything below
 	buf      *buffer
 	stats    Stats
 	failing  bool // the last write failed: the failure was logged once
 	shutdown bool
 
-	out    []byte // the last file's bytes, its array reused for the next (writes hold mu)
-	noSync bool   // benchmarks only: write without fsync, to measure what durability costs
+	queue        []*fileJob    // built files waiting for the writer, oldest first
+	queued       uint64        // seq of the last file queued
+	finished     uint64        // seq of the last file the writer is done with (durable, or failed)
+	progress     chan struct{} // closed (and replaced) whenever the writer takes or finishes files
+	writerExited chan struct{} // nil unless the writer runs; closed when it returns
+	spare        [][]byte      // encoding buffers back from the writer, reused
+	lastSize     int           // the last file's size, to size a new buffer
+
+	noSync      bool   // benchmarks only: write without fsync, to measure what durability costs
+	beforeBatch func() // tests only: called by the writer before it writes a batch
 }
 
-// maxKeptOutput bounds the encoding buffer kept between writes: a typical
-// file is 33 KB (160 KB with the otlp section); a huge one is not kept.
+// maxKeptOutput bounds an encoding buffer kept for reuse: a typical file is
+// 33 KB (160 KB with the otlp section); a huge one's buffer is not kept.
 const maxKeptOutput = 1 << 20
 
 var _ sdktrace.SpanExporter = (*Exporter)(nil)
@@ -51,14 +69,16 @@ func New(cfg Config) (*Exporter, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("jsonfile: create trace directory: %w", err)
 	}
-	return &Exporter{cfg: cfg, log: cfg.Logger, buf: newBuffer(cfg.MaxTraces)}, nil
+	return &Exporter{cfg: cfg, log: cfg.Logger, buf: newBuffer(cfg.MaxTraces), progress: make(chan struct{})}, nil
 }
 
 // ExportSpans takes in a batch of finished spans of any traces, in any order,
-// and writes the file of every escrow whose root span is in the batch (after
+// and queues the file of every escrow whose root span is in the batch (after
 // the whole batch is in, since a batch may hold a root before its children),
-// and rewrites the file of a recent escrow that a late span belongs to. It
-// returns the write errors; escrows go on regardless.
+// and a new version of the file of a recent escrow that a late span belongs
+// to. It waits only when the writer's queue is full, or, with
+// Config.WaitForFiles, until the files it queued are durable; then it
+// returns their write errors too. Escrows go on regardless.
 func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
 	// Taking what is kept outside the lock lets concurrent callers overlap.
 	kept := make([]spanconv.Kept, len(spans))
@@ -80,7 +100,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		}
 	}
 
-	var errs []error
+	var toWrite []*traceBuf
 	for _, tb := range touched {
 		switch {
 		case tb.state == stateClosed: // evicted while this batch came in
@@ -94,12 +114,40 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 			tb.needsWrite = true // a late span
 		}
 		if tb.state == stateDone && tb.needsWrite {
-			if err := ctx.Err(); err != nil {
-				errs = append(errs, fmt.Errorf("jsonfile: trace %s not written: %w", tb.id, err))
-				continue // stays needsWrite: ForceFlush retries
-			}
-			errs = append(errs, e.write(tb, false))
+			toWrite = append(toWrite, tb)
 		}
+	}
+
+	var errs []error
+	var jobs []*fileJob
+	for _, tb := range toWrite {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, fmt.Errorf("jsonfile: trace %s not written: %w", tb.id, err))
+			continue // stays needsWrite: ForceFlush retries
+		}
+		if err := e.waitRoom(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("jsonfile: trace %s not written: %w", tb.id, err))
+			continue
+		}
+		if e.shutdown { // while waiting: Shutdown has written what needed it
+			errs = append(errs, ErrShutdown)
+			break
+		}
+		if tb.state != stateDone || !tb.needsWrite {
+			// Closed, or queued by another call while this one waited.
+			if tb.state == stateDone && tb.lastJob != nil {
+				jobs = append(jobs, tb.lastJob)
+			}
+			continue
+		}
+		j, err := e.write(tb, false)
+		errs = append(errs, err)
+		if j != nil {
+			jobs = append(jobs, j)
+		}
+	}
+	if e.cfg.WaitForFiles && len(jobs) > 0 {
+		errs = append(errs, e.awaitFiles(ctx, jobs))
 	}
 	return errors.Join(errs...)
 }
@@ -138,9 +186,11 @@ func (e *Exporter) take(s *spanconv.Kept) *traceBuf {
 	return tb
 }
 
-// write builds the trace's file and replaces it on disk. A trace that is no
-// escrow's is skipped; one whose escrow.id is unsafe is refused and closed.
-func (e *Exporter) write(tb *traceBuf, incomplete bool) error {
+// write builds the trace's file and queues it for the writer; the caller
+// holds e.mu and has made room (waitRoom). A trace that is no escrow's is
+// skipped; one whose escrow.id is unsafe is refused and closed. The job is
+// nil when nothing was queued.
+func (e *Exporter) write(tb *traceBuf, incomplete bool) (*fileJob, error) {
 	spans := make([]escrowtrace.Span, len(tb.spans))
 	var conv spanconv.Converter
 	for i := range tb.spans {
@@ -149,16 +199,16 @@ func (e *Exporter) write(tb *traceBuf, incomplete bool) error {
 	f, err := escrowtrace.Build(spans, escrowtrace.BuildOptions{Incomplete: incomplete})
 	switch {
 	case errors.Is(err, escrowtrace.ErrNoEscrowID):
-		return nil // spans of some other trace waiting for a root that will be dropped
+		return nil, nil // spans of some other trace waiting for a root that will be dropped
 	case errors.Is(err, escrowtrace.ErrInvalidEscrowID):
 		e.stats.RefusedIDs++
 		e.log.Warn("jsonfile: refused a trace: escrow.id is not filename-safe", "trace_id", tb.id, "error", err)
 		e.buf.close(tb)
-		return nil
+		return nil, nil
 	case err != nil:
 		e.stats.WriteErrors++
 		e.log.Error("jsonfile: cannot build escrow trace file", "trace_id", tb.id, "error", err)
-		return fmt.Errorf("jsonfile: %w", err)
+		return nil, fmt.Errorf("jsonfile: %w", err)
 	}
 	if e.cfg.IncludeOTLP {
 		// In start order, so that the section does not depend on the order
@@ -171,56 +221,51 @@ func (e *Exporter) write(tb *traceBuf, incomplete bool) error {
 		})
 		if f.OTLP, err = escrowtrace.EncodeOTLP(spans); err != nil {
 			e.stats.WriteErrors++
-			return fmt.Errorf("jsonfile: escrow %s: %w", f.EscrowID, err)
+			return nil, fmt.Errorf("jsonfile: escrow %s: %w", f.EscrowID, err)
 		}
-	}
-	data, err := appendFile(e.out[:0], f)
-	if err != nil {
-		e.stats.WriteErrors++
-		return fmt.Errorf("jsonfile: escrow %s: %w", f.EscrowID, err)
-	}
-	data = append(data, '\n')
-	if cap(data) <= maxKeptOutput {
-		e.out = data // reused by the next write
 	}
 	name, err := escrowtrace.FileName(f.EscrowID)
 	if err != nil { // Build checked the ID already; kept as a last guard for paths
 		e.stats.RefusedIDs++
-		return fmt.Errorf("jsonfile: %w", err)
+		return nil, fmt.Errorf("jsonfile: %w", err)
 	}
-	if err := writeAtomic(e.cfg.Dir, name, data, e.noSync); err != nil {
+	data, err := appendFile(e.spareBuf(), f)
+	if err != nil {
 		e.stats.WriteErrors++
-		if !e.failing {
-			e.failing = true
-			e.log.Error("jsonfile: cannot write escrow trace files; further failures are not logged until a write succeeds",
-				"dir", e.cfg.Dir, "escrow_id", f.EscrowID, "error", err)
-		}
-		return fmt.Errorf("jsonfile: escrow %s: %w", f.EscrowID, err)
+		return nil, fmt.Errorf("jsonfile: escrow %s: %w", f.EscrowID, err)
 	}
-	e.stats.FilesWritten++
-	if e.failing {
-		e.failing = false
-		e.log.Info("jsonfile: writing escrow trace files works again", "dir", e.cfg.Dir)
-	}
+	data = append(data, '\n')
+	e.lastSize = len(data)
+
+	j := &fileJob{tb: tb, incomplete: incomplete, escrowID: f.EscrowID, name: name, data: data}
 	if !incomplete {
-		tb.needsWrite = false
+		tb.gen++
+		tb.needsWrite = false // unless the writer fails (finish)
 	}
-	return nil
+	j.gen = tb.gen
+	tb.lastJob = j
+	e.enqueue(j)
+	return j, nil
 }
 
-// ForceFlush writes every escrow trace still waiting for its root as outcome
-// "incomplete" (and keeps it: its complete file replaces that one later), and
-// retries complete files whose write failed.
+// ForceFlush waits for the files already queued, then writes every escrow
+// trace still waiting for its root as outcome "incomplete" (and keeps it: its
+// complete file replaces that one later), and retries complete files whose
+// write failed. It returns once all of them are durable, or with their errors.
 func (e *Exporter) ForceFlush(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.shutdown {
-		return nil
+	if e.shutdown { // Shutdown flushes; wait for what it queued
+		return e.awaitQueued(ctx)
 	}
 	return e.flush(ctx)
 }
 
 func (e *Exporter) flush(ctx context.Context) error {
+	// The files queued first: one that fails there is retried below.
+	if err := e.awaitQueued(ctx); err != nil {
+		return fmt.Errorf("jsonfile: flush: %w", err)
+	}
 	var work []*traceBuf
 	e.buf.each(statePending, func(tb *traceBuf) { work = append(work, tb) })
 	e.buf.each(stateDone, func(tb *traceBuf) {
@@ -229,28 +274,60 @@ func (e *Exporter) flush(ctx context.Context) error {
 		}
 	})
 	var errs []error
+	var jobs []*fileJob
 	for _, tb := range work {
 		if err := ctx.Err(); err != nil {
-			return errors.Join(append(errs, fmt.Errorf("jsonfile: flush: %w", err))...)
+			errs = append(errs, fmt.Errorf("jsonfile: flush: %w", err))
+			break
 		}
-		if tb.state == stateClosed { // refused by an earlier write in this loop
+		if err := e.waitRoom(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("jsonfile: flush: %w", err))
+			break
+		}
+		// States may have changed while waiting for room.
+		switch {
+		case tb.state == stateClosed: // refused by an earlier write, or evicted
+			continue
+		case tb.state == stateDone && !tb.needsWrite: // queued by ExportSpans meanwhile
+			if tb.lastJob != nil {
+				jobs = append(jobs, tb.lastJob)
+			}
 			continue
 		}
-		errs = append(errs, e.write(tb, tb.state == statePending))
+		j, err := e.write(tb, tb.state == statePending)
+		errs = append(errs, err)
+		if j != nil {
+			jobs = append(jobs, j)
+		}
+	}
+	// Files queued before a cancellation are waited for too, as far as ctx lets.
+	if len(jobs) > 0 {
+		errs = append(errs, e.awaitFiles(ctx, jobs))
 	}
 	return errors.Join(errs...)
 }
 
-// Shutdown flushes like ForceFlush, then refuses further spans.
+// Shutdown flushes like ForceFlush, refuses further spans, and returns once
+// the writer goroutine has ended (or ctx is done; it ends when its queue is
+// empty).
 func (e *Exporter) Shutdown(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.shutdown {
 		return nil
 	}
-	err := e.flush(ctx)
 	e.shutdown = true
+	err := e.flush(ctx)
 	e.buf.reset()
+	if exited := e.writerExited; exited != nil {
+		e.mu.Unlock()
+		select {
+		case <-exited:
+		case <-ctx.Done():
+			err = errors.Join(err, fmt.Errorf("jsonfile: shutdown: writer still busy: %w", ctx.Err()))
+		}
+		e.mu.Lock()
+	}
 	return err
 }
 

@@ -56,7 +56,16 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
+// newTestExporter makes an exporter whose ExportSpans waits for its files
+// (Config.WaitForFiles), as escrowd's tracing sets it up, so that a test can
+// read a file as soon as ExportSpans returns; newAsyncExporter does not.
 func newTestExporter(t testing.TB, cfg Config) (*Exporter, *logRecorder) {
+	t.Helper()
+	cfg.WaitForFiles = true
+	return newAsyncExporter(t, cfg)
+}
+
+func newAsyncExporter(t testing.TB, cfg Config) (*Exporter, *logRecorder) {
 	t.Helper()
 	rec := &logRecorder{}
 	if cfg.Dir == "" {

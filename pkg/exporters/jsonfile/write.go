@@ -10,51 +10,56 @@ import (
 // fileMode lets the group (e.g. an analyzer's account) read traces.
 const fileMode = 0o640
 
-// writeAtomic replaces dir/name with data so that a reader sees the old file
-// or the new one, never a part: temp file in the same directory, write,
-// fsync, chmod, rename, fsync the directory. On any error the temp file is
-// removed. noSync skips both fsyncs: only benchmarks set it, to tell the
-// cost of durability from the rest.
-func writeAtomic(dir, name string, data []byte, noSync bool) (err error) {
+// A file is replaced so that a reader sees the old file or the new one, never
+// a part: temp file in the same directory (createTemp: create, write), then
+// commitTemp: fsync, chmod, rename. On any error the temp file is removed.
+// The rename is durable only once the directory is synced (syncDir), which
+// the writer does once for a batch of files. noSync skips the fsync: only
+// benchmarks set it, to tell the cost of durability from the rest.
+
+// createTemp writes data to a new temp file for dir/name and starts its
+// writeback, so that the fsyncs of a batch's files share journal commits.
+func createTemp(dir, name string, data []byte, noSync bool) (*os.File, error) {
 	tmp, err := os.CreateTemp(dir, "."+name+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+		return nil, fmt.Errorf("write %s: %w", name, err)
 	}
-	renamed := false
-	defer func() {
-		if err != nil {
-			err = fmt.Errorf("write %s: %w", name, err)
-			if !renamed {
-				err = errors.Join(err, ignoreNotExist(os.Remove(tmp.Name())))
-			}
-		}
-	}()
 	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return err
+		return nil, discardTemp(tmp, name, err)
 	}
 	if !noSync {
+		startWriteback(tmp)
+	}
+	return tmp, nil
+}
+
+// commitTemp makes the temp file durable, sets its mode and renames it over
+// dir/name.
+func commitTemp(tmp *os.File, dir, name string, noSync bool) error {
+	if !noSync {
 		if err := tmp.Sync(); err != nil {
-			_ = tmp.Close()
-			return err
+			return discardTemp(tmp, name, err)
 		}
 	}
 	if err := tmp.Chmod(fileMode); err != nil {
-		_ = tmp.Close()
-		return err
+		return discardTemp(tmp, name, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return discardTemp(nil, name, errors.Join(err, ignoreNotExist(os.Remove(tmp.Name()))))
 	}
 	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
-		return err
+		return discardTemp(nil, name, errors.Join(err, ignoreNotExist(os.Remove(tmp.Name()))))
 	}
-	renamed = true
-	if noSync {
-		return nil
+	return nil
+}
+
+// discardTemp closes and removes a temp file that failed, and wraps err.
+func discardTemp(tmp *os.File, name string, err error) error {
+	if tmp != nil {
+		_ = tmp.Close()
+		err = errors.Join(err, ignoreNotExist(os.Remove(tmp.Name())))
 	}
-	// The rename is durable only once the directory is synced.
-	return syncDir(dir)
+	return fmt.Errorf("write %s: %w", name, err)
 }
 
 func syncDir(dir string) error {
