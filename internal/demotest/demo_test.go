@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/escrowd/escrowd/internal/osprobe"
 	"github.com/escrowd/escrowd/internal/wallettest"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
@@ -105,28 +106,11 @@ func TestDemoQuick(t *testing.T) {
 	}
 
 	// It leaves no process behind: no escrowd or wallet server runs on its directory.
-	if left := processesUnder(t, out); len(left) > 0 {
-		t.Errorf("processes left running: %v", left)
-	}
-}
-
-// processesUnder lists the processes whose command line names dir.
-func processesUnder(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
+	left, err := osprobe.Find(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var left []string
-	for _, e := range entries {
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || len(cmdline) == 0 {
-			continue
-		}
-		line := strings.ReplaceAll(string(cmdline), "\x00", " ")
-		if strings.Contains(line, dir) {
-			left = append(left, e.Name()+": "+line)
-		}
+	if len(left) > 0 {
+		t.Errorf("processes left running: %v", left)
 	}
-	return left
 }
