@@ -7,11 +7,20 @@
 // ForceFlush and Shutdown write what is still waiting as outcome "incomplete".
 // Files are replaced atomically, so a reader never sees half a file.
 //
+// One writer goroutine writes the files, off the goroutines that end spans
+// and outside the exporter's lock, and makes every file it has durable with
+// one directory fsync (group commit). Its queue is bounded and blocks when
+// full: the exporter slows a producer down rather than lose an escrow's
+// file. ForceFlush and Shutdown return once everything queued before them is
+// durable; Config.WaitForFiles makes ExportSpans wait for its own files too
+// (escrowd's tracing sets it, so that a finished escrow's file can be read).
+//
 // Start with New and register the exporter with a span processor:
 //
 //	exp, err := jsonfile.New(jsonfile.Config{Dir: "./traces"})
 //	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
 //
-// With a simple (synchronous) processor, a slow disk slows span.End; the
-// batch processor keeps file writes off the escrows' goroutines.
+// With a simple (synchronous) processor every span reaches the exporter and
+// span.End waits only for the queue (or, with WaitForFiles, for the file);
+// call ForceFlush or Shutdown before reading the files.
 package jsonfile

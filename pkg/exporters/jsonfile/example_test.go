@@ -38,7 +38,7 @@ func ExampleNew() {
 		attribute.String(escrowtrace.AttrRPCMethod, "is_multisig")))
 	call.End()
 	root.SetAttributes(attribute.String(escrowtrace.AttrEscrowOutcome, escrowtrace.OutcomeSuccess))
-	root.End() // the root's end writes the file
+	root.End() // the root's end queues the file; Shutdown returns once it is durable
 	if err := tp.Shutdown(context.Background()); err != nil {
 		fmt.Println(err)
 		return
