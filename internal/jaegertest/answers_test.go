@@ -2,7 +2,7 @@ package jaegertest
 
 import "encoding/json"
 
-// The answers of Jaeger 2.13's query API as measured by these tests; the
+// The answers of Jaeger 2.12's query API as measured by these tests; the
 // analyzer's reader of /api/v3 must accept the same.
 
 // v1Trace is GET /api/traces/<id>: {"data":[v1Trace], "total":0, "limit":0,

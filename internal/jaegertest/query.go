@@ -61,7 +61,7 @@ type v1Answer struct {
 
 // FindByTag returns the IDs of the traces of service that have a span with
 // the tag key=value, newest first, through the v1 search (the v3 search needs
-// more parameters, and v1 is what the UI uses). Jaeger 2.13's search by
+// more parameters, and v1 is what the UI uses). Jaeger 2.12's search by
 // error=true is broken (it matches OK spans); search by other tags works.
 func (j *Jaeger) FindByTag(ctx context.Context, service, key, value string) ([]string, error) {
 	tags, err := json.Marshal(map[string]string{key: value})
