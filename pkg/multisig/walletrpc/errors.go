@@ -39,6 +39,20 @@ var (
 	ErrWalletExists = errors.New("wallet already exists")
 	// ErrNoWalletOpen: -13, the server has no wallet open.
 	ErrNoWalletOpen = errors.New("no wallet open")
+	// ErrStaleData: -35, sign_multisig refused a transaction set made with
+	// multisig info that is no longer current (an import before refresh, an
+	// export reused across attempts, monero issue 9843).
+	ErrStaleData = errors.New("multisig signature made with stale data")
+	// ErrAlreadySigned: -35, the transaction set has all the signatures it needs.
+	ErrAlreadySigned = errors.New("multisig transaction already fully signed")
+	// ErrImportNeeded: a payout refused because the wallet needs the other
+	// signers' multisig info first (import_multisig_info).
+	ErrImportNeeded = errors.New("multisig import is needed")
+	// ErrNotEnoughMoney: -17 / -37, the wallet cannot pay amount and fee (or not
+	// from unlocked funds).
+	ErrNotEnoughMoney = errors.New("not enough money")
+	// ErrNoTxCreated: -16, the transaction was not possible.
+	ErrNoTxCreated = errors.New("no transaction created")
 	// ErrMethodNotFound: -32601.
 	ErrMethodNotFound = errors.New("method not found")
 	// ErrInvalidParams: -32602, params of the wrong shape.
@@ -59,17 +73,21 @@ var (
 
 // Wallet RPC error codes of monero-wallet-rpc 0.18 (wallet_rpc_server_error_codes.h).
 const (
-	codeUnknown          = -1
-	codeNotOpen          = -13
-	codeWalletExists     = -21
-	codeAlreadyMultisig  = -28
-	codeNotMultisig      = -31
-	codeThresholdNotMet  = -33
-	codeMultisigDisabled = -48
-	codeParseError       = -32700
-	codeInvalidRequest   = -32600
-	codeMethodNotFound   = -32601
-	codeInvalidParams    = -32602
+	codeUnknown           = -1
+	codeNotOpen           = -13
+	codeTxNotPossible     = -16
+	codeNotEnoughMoney    = -17
+	codeWalletExists      = -21
+	codeAlreadyMultisig   = -28
+	codeNotMultisig       = -31
+	codeThresholdNotMet   = -33
+	codeMultisigSign      = -35
+	codeNotEnoughUnlocked = -37
+	codeMultisigDisabled  = -48
+	codeParseError        = -32700
+	codeInvalidRequest    = -32600
+	codeMethodNotFound    = -32601
+	codeInvalidParams     = -32602
 )
 
 // Error is a JSON-RPC error answered by the wallet server (it answers HTTP 200
@@ -122,6 +140,18 @@ func Classify(code int, message string) error {
 		return ErrNotMultisig
 	case codeThresholdNotMet:
 		return ErrNeedMoreInfo
+	case codeMultisigSign:
+		if strings.Contains(msg, "fully signed") {
+			return ErrAlreadySigned
+		}
+		if strings.Contains(msg, "stale") {
+			return ErrStaleData
+		}
+		return ErrWallet
+	case codeTxNotPossible:
+		return ErrNoTxCreated
+	case codeNotEnoughMoney, codeNotEnoughUnlocked:
+		return ErrNotEnoughMoney
 	case codeMultisigDisabled:
 		return ErrMultisigDisabled
 	case codeWalletExists:
@@ -149,6 +179,8 @@ func classifyUnknown(msg string) error {
 		return ErrOpenFailed
 	case strings.Contains(msg, "invalid filename"):
 		return ErrInvalidFilename
+	case strings.Contains(msg, "import is needed") || strings.Contains(msg, "import_multisig_info"):
+		return ErrImportNeeded
 	}
 	for _, k := range kexMessages {
 		if strings.Contains(msg, k) {

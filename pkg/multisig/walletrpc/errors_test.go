@@ -42,8 +42,12 @@ func TestClassify(t *testing.T) {
 		{-32602, "Invalid params", ErrInvalidParams},
 		{-32700, "Parse error", ErrBadRequest},
 		{-32600, "Invalid Request", ErrBadRequest},
-		{-35, "Failed to sign multisig tx: stale data", ErrWallet},
-		{-16, "No transaction created", ErrWallet},
+		{-35, "Failed to sign multisig tx: This signature was made with stale data", ErrStaleData},
+		{-35, "Failed to sign multisig tx: Transaction is already fully signed", ErrAlreadySigned},
+		{-35, "Failed to sign multisig tx: something new", ErrWallet},
+		{-16, "No transaction created", ErrNoTxCreated},
+		{-17, "not enough money", ErrNotEnoughMoney},
+		{-37, "not enough unlocked money", ErrNotEnoughMoney},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%d %.40s", tc.code, tc.msg), func(t *testing.T) {
