@@ -54,7 +54,8 @@ func Build(spans []Span, opts BuildOptions) (*File, error) {
 		return cmp.Compare(a.SpanID, b.SpanID)
 	})
 
-	roots := findRoots(order)
+	var few [4]*Span // most escrows have a few phases: no allocation
+	roots := findRoots(few[:0], order)
 	var root, latest *Span // the escrow's first phase, and its latest
 	if len(roots) > 0 {
 		root, latest = roots[0], roots[len(roots)-1]
@@ -89,7 +90,7 @@ func Build(spans []Span, opts BuildOptions) (*File, error) {
 	}
 
 	l := newLineage(order, roots)
-	f.Events = timeline(order, escrowID, l)
+	f.Events = timeline(order, escrowID, &l)
 	for i := range f.Events {
 		e := &f.Events[i]
 		e.Seq = i
@@ -100,7 +101,7 @@ func Build(spans []Span, opts BuildOptions) (*File, error) {
 		}
 	}
 	if latest != nil {
-		p := phaseRecord(latest, opts.Incomplete, l)
+		p := phaseRecord(latest, opts.Incomplete, &l)
 		f.Outcome, f.EndedAt, f.DurationMS = p.Outcome, p.EndedAt, p.DurationMS
 	}
 	if l.phased != nil {
@@ -108,7 +109,7 @@ func Build(spans []Span, opts BuildOptions) (*File, error) {
 		// latest's (its outcome and end were set above).
 		f.Phases = make([]PhaseRecord, len(roots))
 		for i, r := range roots {
-			f.Phases[i] = phaseRecord(r, opts.Incomplete && r == latest, l)
+			f.Phases[i] = phaseRecord(r, opts.Incomplete && r == latest, &l)
 		}
 		f.Error = f.Phases[len(roots)-1].Error
 	}
@@ -135,10 +136,9 @@ func finalError(e *Event) *FileError {
 	return &FileError{Message: e.Error.Message, Role: e.Role, Round: e.Round, Operation: e.Context.Operation, Kind: e.Error.Kind}
 }
 
-// findRoots are the escrow's root spans in start order, one per lifecycle
-// phase: no parent and an escrow.id.
-func findRoots(order []*Span) []*Span {
-	var roots []*Span
+// findRoots appends to roots the escrow's root spans in start order, one per
+// lifecycle phase: no parent and an escrow.id.
+func findRoots(roots, order []*Span) []*Span {
 	for _, s := range order {
 		if s.ParentSpanID != "" {
 			continue
@@ -160,8 +160,8 @@ type lineage struct {
 	errors map[*Span]*FileError // root -> its phase's first ERROR_FINAL
 }
 
-func newLineage(order []*Span, roots []*Span) *lineage {
-	l := &lineage{errors: map[*Span]*FileError{}}
+func newLineage(order []*Span, roots []*Span) lineage {
+	var l lineage
 	lifecycle := len(roots) > 1
 	for _, s := range order {
 		if _, ok := attrPhase(s.Attributes); ok {
@@ -172,6 +172,7 @@ func newLineage(order []*Span, roots []*Span) *lineage {
 	if !lifecycle {
 		return l
 	}
+	l.errors = map[*Span]*FileError{}
 	byID := make(map[string]*Span, len(order))
 	for _, s := range order {
 		byID[s.SpanID] = s

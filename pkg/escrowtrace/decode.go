@@ -208,17 +208,7 @@ func decodeFileError(raw json.RawMessage, path string, optional bool) (*FileErro
 }
 
 func decodePhases(raw json.RawMessage, path string) ([]PhaseRecord, error) {
-	items, err := array(raw, path)
-	if err != nil {
-		return nil, err
-	}
-	phases := make([]PhaseRecord, len(items))
-	for i, item := range items {
-		if err := decodePhase(item, fmt.Sprintf("%s[%d]", path, i), &phases[i]); err != nil {
-			return nil, err
-		}
-	}
-	return phases, nil
+	return decodeArray(raw, path, decodePhase)
 }
 
 func decodePhase(data []byte, path string, p *PhaseRecord) error {
@@ -261,8 +251,12 @@ func decodePhase(data []byte, path string, p *PhaseRecord) error {
 	return nil
 }
 
-// array splits a JSON array into its items; anything else is an error at path.
-func array(raw json.RawMessage, path string) ([]json.RawMessage, error) {
+func decodeEvents(raw json.RawMessage, path string) ([]Event, error) {
+	return decodeArray(raw, path, decodeEvent)
+}
+
+// decodeArray reads a JSON array whose items item decodes.
+func decodeArray[T any](raw json.RawMessage, path string, item func([]byte, string, *T) error) ([]T, error) {
 	trimmed := bytes.TrimSpace(raw)
 	if len(trimmed) == 0 || trimmed[0] != '[' {
 		return nil, errAt(path, "want an array, got %s", show(trimmed))
@@ -271,21 +265,13 @@ func array(raw json.RawMessage, path string) ([]json.RawMessage, error) {
 	if err := json.Unmarshal(trimmed, &items); err != nil {
 		return nil, errAt(path, "%v", err)
 	}
-	return items, nil
-}
-
-func decodeEvents(raw json.RawMessage, path string) ([]Event, error) {
-	items, err := array(raw, path)
-	if err != nil {
-		return nil, err
-	}
-	events := make([]Event, len(items))
-	for i, item := range items {
-		if err := decodeEvent(item, fmt.Sprintf("%s[%d]", path, i), &events[i]); err != nil {
+	out := make([]T, len(items))
+	for i, raw := range items {
+		if err := item(raw, fmt.Sprintf("%s[%d]", path, i), &out[i]); err != nil {
 			return nil, err
 		}
 	}
-	return events, nil
+	return out, nil
 }
 
 func decodeEvent(data []byte, path string, e *Event) error {

@@ -269,9 +269,9 @@ func (d *fastDecoder) file(f *File) bool {
 			f.Error = &FileError{}
 			ok = d.fileError(f.Error, false)
 		case 9:
-			f.Phases, ok = d.phases()
+			f.Phases, ok = fastArray(d, 4, d.phase)
 		case 10:
-			f.Events, ok = d.events()
+			f.Events, ok = fastArray(d, 16, d.event)
 		}
 		return ok // otlp (11): the general path
 	})
@@ -298,26 +298,6 @@ func (d *fastDecoder) fileError(fe *FileError, optional bool) bool {
 		return ok
 	})
 	return ok && (optional || has(seen, 0))
-}
-
-func (d *fastDecoder) phases() ([]PhaseRecord, bool) {
-	if !d.eat('[') {
-		return nil, false
-	}
-	phases := make([]PhaseRecord, 0, 4)
-	if d.eat(']') {
-		return phases, true
-	}
-	for {
-		phases = append(phases, PhaseRecord{})
-		if !d.phase(&phases[len(phases)-1]) {
-			return nil, false
-		}
-		if d.eat(',') {
-			continue
-		}
-		return phases, d.eat(']')
-	}
 }
 
 func (d *fastDecoder) phase(p *PhaseRecord) bool {
@@ -352,23 +332,25 @@ func (d *fastDecoder) phase(p *PhaseRecord) bool {
 	return ok && has(seen, 0, 1, 2)
 }
 
-func (d *fastDecoder) events() ([]Event, bool) {
+// fastArray reads a JSON array whose items item reads; capHint sizes it.
+func fastArray[T any](d *fastDecoder, capHint int, item func(*T) bool) ([]T, bool) {
 	if !d.eat('[') {
 		return nil, false
 	}
-	events := make([]Event, 0, 16)
+	out := make([]T, 0, capHint)
 	if d.eat(']') {
-		return events, true
+		return out, true
 	}
 	for {
-		events = append(events, Event{})
-		if !d.event(&events[len(events)-1]) {
+		var zero T
+		out = append(out, zero)
+		if !item(&out[len(out)-1]) {
 			return nil, false
 		}
 		if d.eat(',') {
 			continue
 		}
-		return events, d.eat(']')
+		return out, d.eat(']')
 	}
 }
 

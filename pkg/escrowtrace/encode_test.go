@@ -248,3 +248,26 @@ func diffAt(a, b []byte) int {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// BenchmarkEncode writes one built file (sampleSpans) with the one encoder
+// and with encoding/json's reflection (the reference), in the same run: the
+// hand-written encoder is kept because it pays (BENCHMARKS.md (3)).
+func BenchmarkEncode(b *testing.B) {
+	f := builtSample(b, BuildOptions{}, false)
+	for _, bc := range []struct {
+		name   string
+		encode func() ([]byte, error)
+	}{
+		{"reference", func() ([]byte, error) { return marshalIndentReference(f) }},
+		{"AppendFile", func() ([]byte, error) { return AppendFile(nil, f) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bc.encode(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
