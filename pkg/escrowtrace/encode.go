@@ -60,16 +60,23 @@ func Encode(w io.Writer, f *File) error {
 	return err
 }
 
-// MarshalJSON writes f with the one encoder (encoding/json compacts it).
-// Events is never written as null.
-func (f File) MarshalJSON() ([]byte, error) { return AppendFile(nil, &f) }
+// MarshalJSON writes f compactly with the one encoder: what AppendFile
+// writes without the indentation. Events is never written as null.
+func (f File) MarshalJSON() ([]byte, error) {
+	w := objWriter{compact: true}
+	w.file(&f)
+	if w.err != nil {
+		return nil, fmt.Errorf("encode escrow trace %s: %w", f.EscrowID, w.err)
+	}
+	return w.b, nil
+}
 
 // UnmarshalJSON decodes strictly, like Decode.
 func (f *File) UnmarshalJSON(data []byte) error { return decodeFile(data, f) }
 
-// MarshalJSON writes one event with the one encoder.
+// MarshalJSON writes one event compactly with the one encoder.
 func (e Event) MarshalJSON() ([]byte, error) {
-	w := objWriter{}
+	w := objWriter{compact: true}
 	w.event(&e, 0)
 	if w.err != nil {
 		return nil, fmt.Errorf("marshal event %d: %w", e.Seq, w.err)
@@ -87,12 +94,13 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// objWriter writes indented JSON objects; n counts the members of the
-// innermost open object, err keeps the first error.
+// objWriter writes JSON objects, indented unless compact; n counts the
+// members of the innermost open object, err keeps the first error.
 type objWriter struct {
-	b   []byte
-	n   int
-	err error
+	b       []byte
+	n       int
+	err     error
+	compact bool
 }
 
 func (w *objWriter) fail(err error) {
@@ -376,7 +384,7 @@ func (w *objWriter) extra(extra map[string]json.RawMessage, known []string, d in
 		}
 		w.newline(d)
 		w.str(k)
-		w.b = append(w.b, ": "...)
+		w.colon()
 		if err := w.raw(extra[k], d); err != nil {
 			w.fail(fmt.Errorf("extra field %q: %w", k, err))
 		}
@@ -393,12 +401,18 @@ func (w *objWriter) raw(raw json.RawMessage, d int) error {
 	raw = bytes.TrimRight(raw, " \t\r\n")
 	at := len(w.b)
 	out := bytes.NewBuffer(w.b)
-	err := json.Indent(out, raw, indent(d), indent(1))
+	layout := func(out *bytes.Buffer, raw []byte) error {
+		if w.compact {
+			return json.Compact(out, raw)
+		}
+		return json.Indent(out, raw, indent(d), indent(1))
+	}
+	err := layout(out, raw)
 	if err == nil && needsHTMLEscape(out.Bytes()[at:]) {
 		var escaped bytes.Buffer
 		json.HTMLEscape(&escaped, raw)
 		out = bytes.NewBuffer(w.b[:at])
-		err = json.Indent(out, escaped.Bytes(), indent(d), indent(1))
+		err = layout(out, escaped.Bytes())
 	}
 	w.b = out.Bytes()
 	if err != nil {
@@ -430,8 +444,19 @@ const spaces = "                "
 func indent(d int) string { return spaces[:2*d] }
 
 func (w *objWriter) newline(d int) {
+	if w.compact {
+		return
+	}
 	w.b = append(w.b, '\n')
 	w.b = append(w.b, indent(d)...)
+}
+
+func (w *objWriter) colon() {
+	if w.compact {
+		w.b = append(w.b, ':')
+		return
+	}
+	w.b = append(w.b, ": "...)
 }
 
 func (w *objWriter) open() {
@@ -449,7 +474,8 @@ func (w *objWriter) key(d int, k string) {
 	w.newline(d)
 	w.b = append(w.b, '"')
 	w.b = append(w.b, k...)
-	w.b = append(w.b, `": `...)
+	w.b = append(w.b, '"')
+	w.colon()
 }
 
 // close ends an object whose own line is at depth d; the enclosing object

@@ -161,7 +161,15 @@ func TestAppendFileIsMarshalIndent(t *testing.T) {
 			if got = got[len(prefix):]; !bytes.Equal(got, want) {
 				t.Errorf("AppendFile differs from the reference at byte %d:\n got %s\nwant %s", diffAt(got, want), got, want)
 			}
-			// json.Marshal goes through the same encoder, compacted.
+			// MarshalJSON is the same encoder without the indentation.
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, want); err != nil {
+				t.Fatal(err)
+			}
+			direct, err := tt.f.MarshalJSON()
+			if err != nil || !bytes.Equal(direct, compact.Bytes()) {
+				t.Errorf("File.MarshalJSON differs from the compact reference at byte %d (%v):\n got %s\nwant %s", diffAt(direct, compact.Bytes()), err, direct, compact.Bytes())
+			}
 			viaStd, err := json.MarshalIndent(tt.f, "", "  ")
 			if err != nil || !bytes.Equal(viaStd, want) {
 				t.Errorf("json.MarshalIndent(File) differs from AppendFile (%v)", err)
@@ -234,6 +242,11 @@ func FuzzAppendFile(f *testing.F) {
 		}
 		if !bytes.Equal(got, want) {
 			t.Errorf("AppendFile differs from the reference at byte %d:\n got %s\nwant %s", diffAt(got, want), got, want)
+		}
+		var compact bytes.Buffer
+		_ = json.Compact(&compact, want)
+		if direct, err := fl.MarshalJSON(); err != nil || !bytes.Equal(direct, compact.Bytes()) {
+			t.Errorf("MarshalJSON differs from the compact reference (%v)", err)
 		}
 	})
 }
