@@ -104,7 +104,7 @@ func Build(spans []Span, opts BuildOptions) (*File, error) {
 		p := phaseRecord(latest, opts.Incomplete, &l)
 		f.Outcome, f.EndedAt, f.DurationMS = p.Outcome, p.EndedAt, p.DurationMS
 	}
-	if l.phased != nil {
+	if l.phased != nil && len(roots) > 0 {
 		// A lifecycle: every phase in the list; the top level is the
 		// latest's (its outcome and end were set above).
 		f.Phases = make([]PhaseRecord, len(roots))
@@ -151,8 +151,9 @@ func findRoots(roots, order []*Span) []*Span {
 }
 
 // lineage knows the phase of each span. A trace of the setup alone (one
-// root, no escrow.phase anywhere) needs nothing: phased stays nil and every
-// event is the setup's. Otherwise each span belongs to the root it descends
+// root, no escrow.phase other than setup) needs nothing: phased stays nil,
+// every event is the setup's and the file has no phases list, as before the
+// lifecycle. Otherwise each span belongs to the root it descends
 // from, and takes the phase of the nearest of: its event's, its own, its
 // root's escrow.phase, else setup.
 type lineage struct {
@@ -163,10 +164,17 @@ type lineage struct {
 func newLineage(order []*Span, roots []*Span) lineage {
 	var l lineage
 	lifecycle := len(roots) > 1
+	later := func(attrs map[string]any) bool { // a phase after the setup
+		p, ok := attrPhase(attrs)
+		return ok && p != escrow.PhaseSetup
+	}
 	for _, s := range order {
-		if _, ok := attrPhase(s.Attributes); ok {
-			lifecycle = true
+		if lifecycle {
 			break
+		}
+		lifecycle = later(s.Attributes)
+		for i := range s.Events {
+			lifecycle = lifecycle || later(s.Events[i].Attributes)
 		}
 	}
 	if !lifecycle {

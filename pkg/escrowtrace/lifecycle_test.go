@@ -136,3 +136,48 @@ func TestBuildSetupErrorKind(t *testing.T) {
 	}
 	mustValidate(t, f)
 }
+
+func TestBuildLifecycleEdges(t *testing.T) {
+	// The setup's root tagged escrow.phase=setup: still a file of the setup alone.
+	spans := sampleSpans()
+	spans[len(spans)-1].Attributes[AttrEscrowPhase] = "setup"
+	f, err := Build(spans, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := Build(sampleSpans(), BuildOptions{})
+	if !reflect.DeepEqual(f, plain) {
+		t.Errorf("escrow.phase=setup changed a setup-only file")
+	}
+
+	// Payout spans whose root has not arrived: no phases to list, no panic.
+	spans = lifecycleSpans()
+	var orphans []Span
+	for _, s := range spans {
+		if s.ParentSpanID == releaseRoot {
+			orphans = append(orphans, s)
+		}
+	}
+	f, err = Build(orphans, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Outcome != OutcomeIncomplete || len(f.Phases) != 0 {
+		t.Errorf("orphans: outcome %s, phases %v", f.Outcome, f.Phases)
+	}
+	for _, e := range f.Events {
+		if e.Method == "sign_multisig" && e.Phase != escrow.PhaseRelease {
+			t.Errorf("%s keeps its own escrow.phase: got %q", e.Type, e.Phase)
+		}
+	}
+
+	// A flush while the release runs: that phase is incomplete, the setup is not.
+	f, err = Build(lifecycleSpans(), BuildOptions{Incomplete: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Outcome != OutcomeIncomplete || f.EndedAt != nil || f.Phases[0].Outcome != OutcomeSuccess || f.Phases[1].Outcome != OutcomeIncomplete || f.Phases[1].EndedAt != nil {
+		t.Errorf("incomplete: %s %v %+v", f.Outcome, f.EndedAt, f.Phases)
+	}
+	mustValidate(t, f)
+}
