@@ -10,7 +10,9 @@
 //   - format.go: File, PhaseRecord, Event, Snapshot and the rest, the file as Go values.
 //   - encode.go: the one encoder. AppendFile and Encode write a file as the
 //     exporter writes it, byte for byte what json.MarshalIndent of the types
-//     would write; File and Event's MarshalJSON use it too.
+//     would write; File and Event's MarshalJSON use it too (compact). Its
+//     JSON primitives (indentation, strings, numbers, raw values) are in
+//     jsonwriter.go.
 //   - decode.go: Decode, the one reader. Files as the exporter writes them take
 //     a one-pass path (decode_fast.go, about 10x faster: BENCHMARKS.md (3), (6));
 //     anything else takes the general path, which reads every valid file and
