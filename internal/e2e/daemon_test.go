@@ -14,6 +14,7 @@ import (
 	"github.com/escrowd/escrowd/analysis"
 	"github.com/escrowd/escrowd/internal/jaegertest"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 )
 
 // serverSpanName is the API's server span of an escrow's creation.
@@ -199,8 +200,8 @@ func TestDaemonTracesInJaeger(t *testing.T) {
 // returns how many failed wallet RPC calls the escrow's trace holds.
 func checkDaemonEscrow(t *testing.T, ctx context.Context, j *jaegertest.Jaeger, jc *analysis.Jaeger, e *daemonEscrow) int {
 	f := e.file
-	n := countTypes(f)
-	if f.Outcome == escrowtrace.OutcomeSuccess && (n[escrowtrace.EventRPCCallStart] == 0 || snapshotCount(n) != 21 ||
+	n := escrowtracetest.CountTypes(f)
+	if f.Outcome == escrowtrace.OutcomeSuccess && (n[escrowtrace.EventRPCCallStart] == 0 || escrowtracetest.SetupSnapshots(n) != 21 ||
 		e.calls != 0 && n[escrowtrace.EventRPCCallStart] != e.calls) {
 		t.Fatalf("successful escrow's file: %v; want %d RPC calls (0: any) and 21 snapshots", n, e.calls)
 	}

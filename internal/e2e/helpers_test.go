@@ -79,22 +79,6 @@ func readEscrowFile(t *testing.T, dir, escrowID string) *escrowtrace.File {
 	return f
 }
 
-func countTypes(f *escrowtrace.File) map[string]int {
-	n := map[string]int{}
-	for _, e := range f.Events {
-		n[e.Type]++
-	}
-	return n
-}
-
-func snapshotCount(n map[string]int) int {
-	total := 0
-	for _, s := range escrowtrace.SnapshotEvents {
-		total += n[s]
-	}
-	return total
-}
-
 // eventView is what a timeline event must keep through every sink: all of
 // it except the time (compared separately, Jaeger keeps microseconds), the
 // seq and offset (derived from the order and the times) and the duration

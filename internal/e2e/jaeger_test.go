@@ -18,6 +18,7 @@ import (
 	"github.com/escrowd/escrowd/internal/jaegertest"
 	"github.com/escrowd/escrowd/internal/wallettest"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 	"github.com/escrowd/escrowd/pkg/trace"
@@ -97,7 +98,7 @@ func checkInJaeger(t *testing.T, j *jaegertest.Jaeger, dir, escrowID string, run
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	f := readEscrowFile(t, dir, escrowID)
-	n := countTypes(f)
+	n := escrowtracetest.CountTypes(f)
 	failed := runErr != nil
 	wantOutcome := escrowtrace.OutcomeSuccess
 	if failed {
@@ -106,7 +107,7 @@ func checkInJaeger(t *testing.T, j *jaegertest.Jaeger, dir, escrowID string, run
 	if f.Outcome != wantOutcome {
 		t.Fatalf("file outcome %s, want %s", f.Outcome, wantOutcome)
 	}
-	if !failed && (n[escrowtrace.EventRPCCallStart] != 36 || snapshotCount(n) != 21) {
+	if !failed && (n[escrowtrace.EventRPCCallStart] != 36 || escrowtracetest.SetupSnapshots(n) != 21) {
 		t.Fatalf("successful escrow's file: %v; want 36 calls and 21 snapshots", n)
 	}
 

@@ -16,6 +16,7 @@ import (
 	"github.com/escrowd/escrowd/analysis"
 	"github.com/escrowd/escrowd/internal/wallettest"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/trace"
 )
@@ -84,8 +85,8 @@ func TestEscrowCompletesWithJaegerDown(t *testing.T) {
 			// The file exporter does not wait for the OTLP path: the file is
 			// complete as soon as the escrow ends, before any flush.
 			f := readEscrowFile(t, dir, id)
-			n := countTypes(f)
-			if f.Outcome != escrowtrace.OutcomeSuccess || n[escrowtrace.EventRPCCallStart] != 36 || snapshotCount(n) != 21 {
+			n := escrowtracetest.CountTypes(f)
+			if f.Outcome != escrowtrace.OutcomeSuccess || n[escrowtrace.EventRPCCallStart] != 36 || escrowtracetest.SetupSnapshots(n) != 21 {
 				t.Fatalf("file: outcome %s, events %v; want success, 36 calls, 21 snapshots", f.Outcome, n)
 			}
 			fromOTLP, err := analysis.ParseOTLPSection(f)

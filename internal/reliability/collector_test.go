@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 	"github.com/escrowd/escrowd/pkg/trace"
 )
 
@@ -94,7 +95,7 @@ func TestCollectorDownOrBlackholed(t *testing.T) {
 			}
 			installGlobal(t, p)
 			ids := runEscrows(t, p, 1)
-			f, _ := readTrace(t, dir, ids[0])
+			f, _ := escrowtracetest.ReadFile(t, dir, ids[0])
 			if f.Outcome != escrowtrace.OutcomeSuccess {
 				t.Fatalf("outcome %s", f.Outcome)
 			}

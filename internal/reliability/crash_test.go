@@ -20,6 +20,7 @@ import (
 	"github.com/escrowd/escrowd/analysis"
 	"github.com/escrowd/escrowd/internal/wallettest"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
@@ -242,18 +243,18 @@ func TestIncompleteTraceAfterCrash(t *testing.T) {
 			t.Fatalf("child after SIGTERM: %v, want a clean exit", st)
 		}
 		traces := filepath.Join(dir, "traces")
-		f, _ := readTrace(t, traces, m.EscrowID)
+		f, _ := escrowtracetest.ReadFile(t, traces, m.EscrowID)
 		if f.Outcome != escrowtrace.OutcomeIncomplete || f.EndedAt != nil {
 			t.Fatalf("outcome %s ended_at %v, want incomplete with no end", f.Outcome, f.EndedAt)
 		}
-		n := countTypes(f)
+		n := escrowtracetest.CountTypes(f)
 		// What ended is in: round 1 with its snapshots. Round 2's snapshots
 		// are events of the round-2 span, which never ended: a flush
 		// exports ended spans only, so they are lost with it.
 		if n[escrowtrace.EventSnapshotPostMakeMultisig] != 3 || n[escrowtrace.EventSnapshotPreRound2] != 0 || n[escrowtrace.EventErrorFinal] != 0 {
 			t.Fatalf("events %v: want round 1 complete, nothing of round 2, no ERROR_FINAL", n)
 		}
-		checkRPCPairs(t, f)
+		escrowtracetest.CheckRPCPairs(t, f)
 		name, _ := escrowtrace.FileName(m.EscrowID)
 		af, err := analysis.ReadFile(filepath.Join(traces, name))
 		if err != nil {

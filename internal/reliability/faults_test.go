@@ -11,6 +11,7 @@ import (
 
 	"github.com/escrowd/escrowd/internal/osprobe"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
@@ -91,11 +92,11 @@ func runBoth(c *multisig.Coordinator, a, b multisig.Escrow) (errA, errB error) {
 // failed, ERROR_FINAL last with the StepError's context, every call closed.
 func checkFailedFile(t *testing.T, dir string, id string, se *multisig.StepError) {
 	t.Helper()
-	f, _ := readTrace(t, dir, id)
+	f, _ := escrowtracetest.ReadFile(t, dir, id)
 	if f.Outcome != escrowtrace.OutcomeFailed || f.Error == nil {
 		t.Fatalf("victim file: outcome %s, error %v", f.Outcome, f.Error)
 	}
-	n := countTypes(f)
+	n := escrowtracetest.CountTypes(f)
 	if n[escrowtrace.EventErrorFinal] != 1 || n[escrowtrace.EventRPCCallError] == 0 {
 		t.Fatalf("victim file events %v: want one ERROR_FINAL and the failed call", n)
 	}
@@ -104,7 +105,7 @@ func checkFailedFile(t *testing.T, dir string, id string, se *multisig.StepError
 	if last.Type != escrowtrace.EventErrorFinal || last.Context == nil || *last.Context != want || last.Role != string(se.Role) {
 		t.Fatalf("last event %s role %s context %+v, want ERROR_FINAL role %s context %+v", last.Type, last.Role, last.Context, se.Role, want)
 	}
-	checkRPCPairs(t, f)
+	escrowtracetest.CheckRPCPairs(t, f)
 }
 
 // TestKillServerInEachRound SIGKILLs the victim escrow's buyer server just as
@@ -162,7 +163,7 @@ func TestKillServerInEachRound(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkFailedFile(t, dir, a.ID, se)
-			if fb, _ := readTrace(t, dir, b.ID); fb.Outcome != escrowtrace.OutcomeSuccess {
+			if fb, _ := escrowtracetest.ReadFile(t, dir, b.ID); fb.Outcome != escrowtrace.OutcomeSuccess {
 				t.Fatalf("bystander file outcome %s", fb.Outcome)
 			}
 		})

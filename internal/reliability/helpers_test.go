@@ -5,7 +5,6 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,7 +14,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/escrowd/escrowd/internal/wallettest"
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
@@ -124,54 +122,6 @@ func serverAt(endpoint string) *walletpool.Server {
 		}
 	}
 	return nil
-}
-
-// readTrace reads, validates against the schema and decodes an escrow's file.
-func readTrace(t *testing.T, dir, escrowID string) (*escrowtrace.File, []byte) {
-	t.Helper()
-	name, err := escrowtrace.FileName(escrowID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatalf("escrow %s: %v", escrowID, err)
-	}
-	if err := escrowtrace.Validate(data); err != nil {
-		t.Fatalf("%s does not validate: %v", name, err)
-	}
-	f, err := escrowtrace.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f, data
-}
-
-func countTypes(f *escrowtrace.File) map[string]int {
-	n := map[string]int{}
-	for _, e := range f.Events {
-		n[e.Type]++
-	}
-	return n
-}
-
-// checkRPCPairs asserts every RPC_CALL_START has exactly one end or error.
-func checkRPCPairs(t *testing.T, f *escrowtrace.File) {
-	t.Helper()
-	open := map[string]int{}
-	for _, e := range f.Events {
-		switch e.Type {
-		case escrowtrace.EventRPCCallStart:
-			open[e.SpanID]++
-		case escrowtrace.EventRPCCallEnd, escrowtrace.EventRPCCallError:
-			open[e.SpanID]--
-		}
-	}
-	for id, n := range open {
-		if n != 0 {
-			t.Errorf("escrow %s span %s: start/end imbalance %d", f.EscrowID, id, n)
-		}
-	}
 }
 
 // leftovers lists the exporter's temporary files (".escrow_<id>.json.tmp-*")

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel"
 
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/trace"
@@ -86,7 +87,7 @@ func TestTracesDirUnwritable(t *testing.T) {
 			t.Fatalf("flush after the directory came back: %v", err)
 		}
 		for _, e := range id {
-			if f, _ := readTrace(t, dir, e); f.Outcome != escrowtrace.OutcomeSuccess {
+			if f, _ := escrowtracetest.ReadFile(t, dir, e); f.Outcome != escrowtrace.OutcomeSuccess {
 				t.Fatalf("escrow %s: outcome %s after recovery", e, f.Outcome)
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 // Attribute values arrive typed by whoever recorded them (int64 from the SDK,
@@ -63,20 +65,41 @@ func attrUint(attrs map[string]any, key string) (uint64, bool) {
 
 // attrRole reads escrow.role, keeping only the three roles the contract knows.
 func attrRole(attrs map[string]any) string {
-	switch r, _ := attrString(attrs, AttrEscrowRole); r {
-	case "buyer", "vendor", "arbiter":
-		return r
+	r, _ := attrString(attrs, AttrEscrowRole)
+	if !escrow.Role(r).Valid() {
+		return ""
 	}
-	return ""
+	return r
 }
 
 // attrRound reads escrow.round, keeping only rounds 1..3.
 func attrRound(attrs map[string]any) int {
 	n, ok := attrInt(attrs, AttrEscrowRound)
-	if !ok || n < 1 || n > 3 {
+	if !ok || !escrow.Round(n).Valid() {
 		return 0
 	}
 	return int(n)
+}
+
+// attrPhase reads escrow.phase, keeping only the lifecycle's phases.
+func attrPhase(attrs map[string]any) (escrow.Phase, bool) {
+	p, _ := attrString(attrs, AttrEscrowPhase)
+	return escrow.Phase(p), escrow.Phase(p).Valid()
+}
+
+// attrKind reads escrow.error.kind: a few stable words (letters, digits,
+// '_'), anything else is dropped so that no message slips into the field.
+func attrKind(attrs map[string]any) escrow.Kind {
+	k, _ := attrString(attrs, AttrErrorKind)
+	if len(k) == 0 || len(k) > 64 {
+		return ""
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return ""
+		}
+	}
+	return escrow.Kind(k)
 }
 
 // attrFileMode reads wallet.file_mode as "0600"-style octal text; an integer

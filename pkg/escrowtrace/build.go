@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 // Errors of Build that callers tell apart with errors.Is: a trace that is not
@@ -52,7 +54,12 @@ func Build(spans []Span, opts BuildOptions) (*File, error) {
 		return cmp.Compare(a.SpanID, b.SpanID)
 	})
 
-	root := findRoot(order)
+	var few [4]*Span // most escrows have a few phases: no allocation
+	roots := findRoots(few[:0], order)
+	var root, latest *Span // the escrow's first phase, and its latest
+	if len(roots) > 0 {
+		root, latest = roots[0], roots[len(roots)-1]
+	}
 	escrowID, traceID, err := identify(order, root)
 	if err != nil {
 		return nil, err
@@ -70,14 +77,6 @@ func Build(spans []Span, opts BuildOptions) (*File, error) {
 		if f.Service == "" {
 			f.Service = root.Service
 		}
-		if !opts.Incomplete {
-			f.Outcome = rootOutcome(root)
-			if !root.End.IsZero() {
-				end := root.End.UTC()
-				f.EndedAt = &end
-				f.DurationMS = ptr(millis(root.End.Sub(root.Start)))
-			}
-		}
 	} else {
 		f.StartedAt = order[0].Start.UTC()
 	}
@@ -90,29 +89,155 @@ func Build(spans []Span, opts BuildOptions) (*File, error) {
 		}
 	}
 
-	f.Events = timeline(order, escrowID)
+	l := newLineage(order, roots)
+	f.Events = timeline(order, escrowID, &l)
 	for i := range f.Events {
 		e := &f.Events[i]
 		e.Seq = i
 		e.OffsetMS = max(0, millis(e.Time.Sub(f.StartedAt)))
-		if e.Type == EventErrorFinal && f.Error == nil {
-			f.Error = &FileError{Message: e.Error.Message, Role: e.Role, Round: e.Round, Operation: e.Context.Operation}
+		e.derive()
+		if e.Type == EventErrorFinal && f.Error == nil && l.phased == nil {
+			f.Error = finalError(e)
 		}
+	}
+	if latest != nil {
+		p := phaseRecord(latest, opts.Incomplete, &l)
+		f.Outcome, f.EndedAt, f.DurationMS = p.Outcome, p.EndedAt, p.DurationMS
+	}
+	if l.phased != nil && len(roots) > 0 {
+		// A lifecycle: every phase in the list; the top level is the
+		// latest's (its outcome and end were set above).
+		f.Phases = make([]PhaseRecord, len(roots))
+		for i, r := range roots {
+			f.Phases[i] = phaseRecord(r, opts.Incomplete && r == latest, &l)
+		}
+		f.Error = f.Phases[len(roots)-1].Error
 	}
 	return f, nil
 }
 
-// findRoot is the escrow's root span: no parent and an escrow.id.
-func findRoot(order []*Span) *Span {
+// phaseRecord is the phase whose root span is r; incomplete says it has not
+// ended (a flush before the escrow finished): outcome "incomplete", no end.
+func phaseRecord(r *Span, incomplete bool, l *lineage) PhaseRecord {
+	p := PhaseRecord{Name: l.phaseOfRoot(r), Outcome: OutcomeIncomplete, StartedAt: r.Start.UTC(), Error: l.errors[r]}
+	if !incomplete {
+		p.Outcome = rootOutcome(r)
+		if !r.End.IsZero() {
+			end := r.End.UTC()
+			p.EndedAt = &end
+			p.DurationMS = ptr(millis(r.End.Sub(r.Start)))
+		}
+	}
+	return p
+}
+
+// finalError is the file's (or a phase's) error, from its ERROR_FINAL event.
+func finalError(e *Event) *FileError {
+	return &FileError{Message: e.Error.Message, Role: e.Role, Round: e.Round, Operation: e.Context.Operation, Kind: e.Error.Kind}
+}
+
+// findRoots appends to roots the escrow's root spans in start order, one per
+// lifecycle phase: no parent and an escrow.id.
+func findRoots(roots, order []*Span) []*Span {
 	for _, s := range order {
 		if s.ParentSpanID != "" {
 			continue
 		}
 		if _, ok := attrString(s.Attributes, AttrEscrowID); ok {
-			return s
+			roots = append(roots, s)
 		}
 	}
-	return nil
+	return roots
+}
+
+// lineage knows the phase of each span. A trace of the setup alone (one
+// root, no escrow.phase other than setup) needs nothing: phased stays nil,
+// every event is the setup's and the file has no phases list, as before the
+// lifecycle. Otherwise each span belongs to the root it descends
+// from, and takes the phase of the nearest of: its event's, its own, its
+// root's escrow.phase, else setup.
+type lineage struct {
+	phased map[string]*Span     // span ID -> its root; nil for the setup alone
+	errors map[*Span]*FileError // root -> its phase's first ERROR_FINAL
+}
+
+func newLineage(order []*Span, roots []*Span) lineage {
+	var l lineage
+	lifecycle := len(roots) > 1
+	later := func(attrs map[string]any) bool { // a phase after the setup
+		p, ok := attrPhase(attrs)
+		return ok && p != escrow.PhaseSetup
+	}
+	for _, s := range order {
+		if lifecycle {
+			break
+		}
+		lifecycle = later(s.Attributes)
+		for i := range s.Events {
+			lifecycle = lifecycle || later(s.Events[i].Attributes)
+		}
+	}
+	if !lifecycle {
+		return l
+	}
+	l.errors = map[*Span]*FileError{}
+	byID := make(map[string]*Span, len(order))
+	for _, s := range order {
+		byID[s.SpanID] = s
+	}
+	l.phased = make(map[string]*Span, len(order))
+	for _, s := range order {
+		r := s
+		for i := 0; r.ParentSpanID != "" && i < len(order); i++ { // bounded: a cycle of bad IDs ends
+			parent, ok := byID[r.ParentSpanID]
+			if !ok {
+				break
+			}
+			r = parent
+		}
+		if r.ParentSpanID == "" {
+			l.phased[s.SpanID] = r
+		}
+	}
+	return l
+}
+
+// phaseOf is the phase of span event se (nil for the span's own events) on s;
+// "" when none is named (the setup).
+func (l *lineage) phaseOf(s *Span, se *SpanEvent) escrow.Phase {
+	if se != nil {
+		if p, ok := attrPhase(se.Attributes); ok {
+			return p
+		}
+	}
+	if p, ok := attrPhase(s.Attributes); ok {
+		return p
+	}
+	if r := l.phased[s.SpanID]; r != nil {
+		if p, ok := attrPhase(r.Attributes); ok {
+			return p
+		}
+	}
+	return ""
+}
+
+func (l *lineage) phaseOfRoot(r *Span) escrow.Phase {
+	if p, ok := attrPhase(r.Attributes); ok {
+		return p
+	}
+	return escrow.PhaseSetup
+}
+
+// noteError keeps e, an ERROR_FINAL of span s, as its phase's error unless
+// the phase has an earlier one.
+func (l *lineage) noteError(s *Span, e *Event) {
+	r := l.phased[s.SpanID]
+	if r == nil {
+		return
+	}
+	if l.errors[r] == nil {
+		l.errors[r] = finalError(e)
+	}
 }
 
 // identify finds the escrow and trace IDs: from the root, else from the first
@@ -134,7 +259,7 @@ func identify(order []*Span, root *Span) (escrowID, traceID string, err error) {
 	if !found {
 		return "", "", fmt.Errorf("build escrow trace %s: %w", traceID, ErrNoEscrowID)
 	}
-	if !ValidEscrowID(escrowID) {
+	if !escrow.ValidID(escrowID) {
 		return "", "", fmt.Errorf("build escrow trace %s: %s %.80q: %w", traceID, AttrEscrowID, escrowID, ErrInvalidEscrowID)
 	}
 	if !isLowerHex(traceID, 32) {
@@ -164,7 +289,7 @@ func rootOutcome(root *Span) string {
 
 // timeline lists the events of all spans, stably sorted by time. Within one
 // span the recording order is start, span events, end.
-func timeline(order []*Span, escrowID string) []Event {
+func timeline(order []*Span, escrowID string, l *lineage) []Event {
 	n := 0 // at most: a start and an end per span, and its span events
 	for _, s := range order {
 		n += 2 + len(s.Events)
@@ -175,10 +300,13 @@ func timeline(order []*Span, escrowID string) []Event {
 		var start Event
 		if isRPC {
 			start = rpcStart(s)
+			if l.phased != nil {
+				start.Phase = l.phaseOf(s, nil)
+			}
 			events = append(events, start)
 		}
 		for i := range s.Events {
-			if e, ok := spanEvent(s, &s.Events[i], escrowID); ok {
+			if e, ok := spanEvent(s, &s.Events[i], escrowID, l); ok {
 				events = append(events, e)
 			}
 		}
@@ -227,13 +355,14 @@ func rpcEnd(s *Span, start Event) Event {
 			v.code = int(code)
 			e.Error.Code = &v.code
 		}
+		e.Error.Kind = attrKind(s.Attributes)
 	}
 	return e
 }
 
 // spanEvent maps a span event to a file event; other span events (such as
 // "exception") are not part of the file.
-func spanEvent(s *Span, se *SpanEvent, escrowID string) (Event, bool) {
+func spanEvent(s *Span, se *SpanEvent, escrowID string, l *lineage) (Event, bool) {
 	e := Event{
 		Type:  se.Name,
 		Time:  se.Time.UTC(),
@@ -247,15 +376,27 @@ func spanEvent(s *Span, se *SpanEvent, escrowID string) (Event, bool) {
 	if e.Round == 0 {
 		e.Round = attrRound(s.Attributes)
 	}
+	if l.phased != nil {
+		e.Phase = l.phaseOf(s, se)
+	}
 	switch {
-	case IsSnapshotEvent(se.Name):
+	case escrow.IsSnapshotName(se.Name):
 		e.Snapshot = snapshot(se.Attributes)
 	case se.Name == EventErrorFinal:
 		msg, _ := attrString(se.Attributes, AttrErrorMessage)
 		op, _ := attrString(se.Attributes, AttrEscrowOperation)
 		wallet, _ := attrString(se.Attributes, AttrWalletID)
-		e.Error = &EventError{Message: msg}
+		kind := attrKind(se.Attributes)
+		if kind == "" {
+			kind = attrKind(s.Attributes)
+		}
+		e.Error = &EventError{Message: msg, Kind: kind}
 		e.Context = &ErrorContext{Round: e.Round, Operation: op, WalletID: wallet, EscrowID: escrowID}
+		if e.Phase.Of() != escrow.PhaseSetup {
+			// A later phase's context names its phase and role (the contract).
+			e.Context.Phase, e.Context.Role = e.Phase, e.Role
+		}
+		l.noteError(s, &e)
 	default:
 		return Event{}, false
 	}
@@ -265,10 +406,10 @@ func spanEvent(s *Span, se *SpanEvent, escrowID string) (Event, bool) {
 func snapshot(attrs map[string]any) *Snapshot {
 	// One allocation for the snapshot and the values it points to.
 	v := &struct {
-		s                 Snapshot
-		ready             bool
-		threshold, total  int
-		balance, unlocked uint64
+		s                         Snapshot
+		ready, importNeeded       bool
+		threshold, total          int
+		balance, unlocked, height uint64
 	}{}
 	s := &v.s
 	s.WalletID, _ = attrString(attrs, AttrWalletID)
@@ -287,6 +428,12 @@ func snapshot(attrs map[string]any) *Snapshot {
 	}
 	if n, ok := attrUint(attrs, AttrSnapshotUnlockedBalance); ok {
 		v.unlocked, s.UnlockedBalance = n, &v.unlocked
+	}
+	if b, ok := attrBool(attrs, AttrSnapshotImportNeeded); ok {
+		v.importNeeded, s.MultisigImportNeeded = b, &v.importNeeded
+	}
+	if n, ok := attrUint(attrs, AttrSnapshotHeight); ok {
+		v.height, s.Height = n, &v.height
 	}
 	// Only a hash is let through: a raw address set here by mistake is dropped.
 	if h, _ := attrString(attrs, AttrSnapshotAddressHash); isLowerHex(h, 16) {

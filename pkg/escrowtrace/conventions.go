@@ -4,6 +4,10 @@ package escrowtrace
 const Schema = "escrow-trace/v1"
 
 // Event types of the v1 file. A reader keeps and shows types it does not know.
+// The snapshot types are the names of the snapshot points (escrow.Point.Name),
+// which pkg/escrow defines with their rounds, the payout points included; the
+// setup's seven are spelled here too for switch statements, and a test holds
+// them equal.
 const (
 	EventSnapshotPreRound1          = "SNAPSHOT_PRE_ROUND1"
 	EventSnapshotPostMakeMultisig   = "SNAPSHOT_POST_MAKE_MULTISIG"
@@ -18,28 +22,6 @@ const (
 	EventRPCCallError = "RPC_CALL_ERROR"
 	EventErrorFinal   = "ERROR_FINAL"
 )
-
-// SnapshotEvents lists the seven snapshot points of a 2-of-3 setup in the order
-// in which each wallet passes them.
-var SnapshotEvents = [...]string{
-	EventSnapshotPreRound1,
-	EventSnapshotPostMakeMultisig,
-	EventSnapshotPreRound2,
-	EventSnapshotPostExportMultisig,
-	EventSnapshotPreRound3,
-	EventSnapshotPostImportMultisig,
-	EventSnapshotFinal,
-}
-
-// IsSnapshotEvent reports whether t is one of the seven snapshot event types.
-func IsSnapshotEvent(t string) bool {
-	for _, s := range SnapshotEvents {
-		if s == t {
-			return true
-		}
-	}
-	return false
-}
 
 // Outcomes of an escrow trace.
 const (
@@ -65,6 +47,13 @@ const (
 	AttrEscrowOutcome = "escrow.outcome"
 	// AttrEscrowOperation names the step that failed, on the ERROR_FINAL event.
 	AttrEscrowOperation = "escrow.operation"
+	// AttrEscrowPhase is the lifecycle phase (an escrow.Phase) on a phase's
+	// root span, its RPC spans and its span events; absent means setup.
+	AttrEscrowPhase = "escrow.phase"
+	// AttrErrorKind is the failure's kind (an escrow.Kind) on RPC spans that
+	// failed and on the ERROR_FINAL event; it becomes the file's error.kind.
+	// error.type (AttrErrorType) carries the JSON-RPC error code instead.
+	AttrErrorKind = "escrow.error.kind"
 	// AttrEscrowMode is the coordinator's mode (leased, shared, global-lock) on the root span.
 	AttrEscrowMode = "escrow.mode"
 	// AttrWalletID is the wallet file name the escrow expects for a role.
@@ -79,6 +68,10 @@ const (
 	AttrSnapshotUnlockedBalance = "wallet.unlocked_balance"
 	AttrSnapshotAddressHash     = "wallet.address_hash"
 	AttrSnapshotFileMode        = "wallet.file_mode"
+	// AttrSnapshotImportNeeded is the wallet's multisig_import_needed (payout snapshots).
+	AttrSnapshotImportNeeded = "wallet.multisig_import_needed"
+	// AttrSnapshotHeight is the wallet's chain height.
+	AttrSnapshotHeight = "wallet.height"
 	// AttrSnapshotError is set when the snapshot could not be read completely.
 	AttrSnapshotError = "wallet.snapshot_error"
 

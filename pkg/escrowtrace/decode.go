@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 // Decode reads one escrow trace file. It checks what a reader relies on: the
@@ -18,6 +20,16 @@ import (
 // up in a path). Unknown fields and unknown event types are kept, in Extra and
 // Event.Type, so that newer v1 files still read. Errors say where:
 // "events[12].seq: want an integer, got \"x\"". Validate checks the full schema.
+//
+// What the contract defines for an absent optional field is filled in, so
+// that a file of another producer reads like ours: a snapshot event without a
+// round gets its point's round (escrow.Point.Round), an event without a phase
+// gets escrow.PhaseSetup.
+//
+// Files as the exporter writes them are read in one pass over the bytes
+// (decode_fast.go); anything else, and every invalid file, takes the general
+// path below, which reads any valid file and names the fault of an invalid
+// one. Both fill the same File (TestDecodeFast, FuzzDecodeFast).
 func Decode(r io.Reader) (*File, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -74,9 +86,13 @@ func orRoot(path string) string {
 func decodeFile(data []byte, f *File) error {
 	if fast, ok := decodeFast(data); ok {
 		*f = fast
-		return nil
+	} else if err := decodeFileGeneral(data, f); err != nil {
+		return err
 	}
-	return decodeFileGeneral(data, f)
+	for i := range f.Events {
+		f.Events[i].derive()
+	}
+	return nil
 }
 
 // decodeFileGeneral reads any valid file and names the fault of an invalid one.
@@ -108,8 +124,8 @@ func decodeFileFields(data []byte, f *File) error {
 			}
 		case "escrow_id":
 			f.EscrowID, err = decodeString(raw, k)
-			if err == nil && !ValidEscrowID(f.EscrowID) {
-				err = errAt(k, "%.80q does not match ^[A-Za-z0-9_-]{1,64}$", f.EscrowID)
+			if err == nil && !escrow.ValidID(f.EscrowID) {
+				err = errAt(k, "%.80q does not match %s", f.EscrowID, escrow.IDRule)
 			}
 		case "trace_id":
 			f.TraceID, err = decodeString(raw, k)
@@ -131,7 +147,9 @@ func decodeFileFields(data []byte, f *File) error {
 		case "outcome":
 			f.Outcome, err = decodeString(raw, k)
 		case "error":
-			f.Error, err = decodeFileError(raw, k)
+			f.Error, err = decodeFileError(raw, k, false)
+		case "phases":
+			f.Phases, err = decodePhases(raw, k)
 		case "events":
 			f.Events, err = decodeEvents(raw, k)
 		case "otlp":
@@ -151,7 +169,9 @@ func decodeFileFields(data []byte, f *File) error {
 	return nil
 }
 
-func decodeFileError(raw json.RawMessage, path string) (*FileError, error) {
+// decodeFileError reads the file's error, or a phase's (optional: the
+// contract requires no message there).
+func decodeFileError(raw json.RawMessage, path string, optional bool) (*FileError, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
@@ -159,7 +179,7 @@ func decodeFileError(raw json.RawMessage, path string) (*FileError, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := m["message"]; !ok {
+	if _, ok := m["message"]; !ok && !optional {
 		return nil, errAt(join(path, "message"), "required field is missing")
 	}
 	fe := &FileError{}
@@ -175,6 +195,10 @@ func decodeFileError(raw json.RawMessage, path string) (*FileError, error) {
 			fe.Round, err = decodeInt(v, p)
 		case "operation":
 			fe.Operation, err = decodeString(v, p)
+		case "kind":
+			var kind string
+			kind, err = decodeString(v, p)
+			fe.Kind = escrow.Kind(kind)
 		}
 		if err != nil {
 			return nil, err
@@ -183,7 +207,56 @@ func decodeFileError(raw json.RawMessage, path string) (*FileError, error) {
 	return fe, nil
 }
 
+func decodePhases(raw json.RawMessage, path string) ([]PhaseRecord, error) {
+	return decodeArray(raw, path, decodePhase)
+}
+
+func decodePhase(data []byte, path string, p *PhaseRecord) error {
+	m, err := members(data, path)
+	if err != nil {
+		return err
+	}
+	for _, k := range []string{"name", "outcome", "started_at"} {
+		if _, ok := m[k]; !ok {
+			return errAt(join(path, k), "required field is missing")
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		raw := m[k]
+		q := join(path, k)
+		switch k {
+		case "name":
+			var name string
+			name, err = decodeString(raw, q)
+			p.Name = escrow.Phase(name)
+		case "outcome":
+			p.Outcome, err = decodeString(raw, q)
+		case "started_at":
+			p.StartedAt, err = decodeTime(raw, q)
+		case "ended_at":
+			var t time.Time
+			t, err = decodeTime(raw, q)
+			p.EndedAt = &t
+		case "duration_ms":
+			var d float64
+			d, err = decodeNonNegative(raw, q)
+			p.DurationMS = &d
+		case "error":
+			p.Error, err = decodeFileError(raw, q, true)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func decodeEvents(raw json.RawMessage, path string) ([]Event, error) {
+	return decodeArray(raw, path, decodeEvent)
+}
+
+// decodeArray reads a JSON array whose items item decodes.
+func decodeArray[T any](raw json.RawMessage, path string, item func([]byte, string, *T) error) ([]T, error) {
 	trimmed := bytes.TrimSpace(raw)
 	if len(trimmed) == 0 || trimmed[0] != '[' {
 		return nil, errAt(path, "want an array, got %s", show(trimmed))
@@ -192,13 +265,13 @@ func decodeEvents(raw json.RawMessage, path string) ([]Event, error) {
 	if err := json.Unmarshal(trimmed, &items); err != nil {
 		return nil, errAt(path, "%v", err)
 	}
-	events := make([]Event, len(items))
-	for i, item := range items {
-		if err := decodeEvent(item, fmt.Sprintf("%s[%d]", path, i), &events[i]); err != nil {
+	out := make([]T, len(items))
+	for i, raw := range items {
+		if err := item(raw, fmt.Sprintf("%s[%d]", path, i), &out[i]); err != nil {
 			return nil, err
 		}
 	}
-	return events, nil
+	return out, nil
 }
 
 func decodeEvent(data []byte, path string, e *Event) error {
@@ -247,6 +320,10 @@ func decodeEvent(data []byte, path string, e *Event) error {
 			e.Context, err = decodeContext(raw, p)
 		case "snapshot":
 			e.Snapshot, err = decodeSnapshot(raw, p)
+		case "phase":
+			var phase string
+			phase, err = decodeString(raw, p)
+			e.Phase = escrow.Phase(phase)
 		default:
 			if e.Extra == nil {
 				e.Extra = make(map[string]json.RawMessage)
@@ -279,6 +356,10 @@ func decodeEventError(raw json.RawMessage, path string) (*EventError, error) {
 			var c int
 			c, err = decodeInt(v, p)
 			ee.Code = &c
+		case "kind":
+			var kind string
+			kind, err = decodeString(v, p)
+			ee.Kind = escrow.Kind(kind)
 		}
 		if err != nil {
 			return nil, err
@@ -305,6 +386,12 @@ func decodeContext(raw json.RawMessage, path string) (*ErrorContext, error) {
 			c.WalletID, err = decodeString(v, p)
 		case "escrow_id":
 			c.EscrowID, err = decodeString(v, p)
+		case "phase":
+			var phase string
+			phase, err = decodeString(v, p)
+			c.Phase = escrow.Phase(phase)
+		case "role":
+			c.Role, err = decodeString(v, p)
 		}
 		if err != nil {
 			return nil, err
@@ -354,6 +441,14 @@ func decodeSnapshot(raw json.RawMessage, path string) (*Snapshot, error) {
 			s.AddressHash, err = decodeString(v, p)
 		case "wallet_file_mode":
 			s.WalletFileMode, err = decodeString(v, p)
+		case "multisig_import_needed":
+			var b bool
+			b, err = decodeBool(v, p)
+			s.MultisigImportNeeded = &b
+		case "height":
+			var n uint64
+			n, err = decodeUint(v, p)
+			s.Height = &n
 		case "error":
 			s.Error, err = decodeString(v, p)
 		}

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 // decodeFast reads the files that the exporter writes, in one pass over the
@@ -231,18 +233,10 @@ func (d *fastDecoder) nonNegative() (float64, bool) {
 	return f, err == nil && f >= 0
 }
 
-// Keys of the file's objects, in the order of the indexes used below.
-var (
-	fastFileKeys     = []string{"schema", "escrow_id", "trace_id", "service", "started_at", "ended_at", "duration_ms", "outcome", "error", "events"}
-	fastFileErrKeys  = []string{"message", "role", "round", "operation"}
-	fastEventKeys    = []string{"seq", "type", "time", "offset_ms", "role", "round", "method", "endpoint", "span_id", "duration_ms", "error", "context", "snapshot"}
-	fastEventErrKeys = []string{"message", "code"}
-	fastContextKeys  = []string{"round", "operation", "wallet_id", "escrow_id"}
-	fastSnapshotKeys = []string{"wallet_id", "is_multisig", "ready", "threshold", "total", "balance", "unlocked_balance", "address_hash", "wallet_file_mode", "error"}
-)
+// The objects below index the key lists of encode.go (fileKeys, eventKeys...).
 
 func (d *fastDecoder) file(f *File) bool {
-	seen, ok := d.object(fastFileKeys, func(k int) bool {
+	seen, ok := d.object(fileKeys, func(k int) bool {
 		var ok bool
 		switch k {
 		case 0:
@@ -250,7 +244,7 @@ func (d *fastDecoder) file(f *File) bool {
 			return ok && f.Schema == Schema
 		case 1:
 			f.EscrowID, ok = d.str()
-			return ok && ValidEscrowID(f.EscrowID)
+			return ok && escrow.ValidID(f.EscrowID)
 		case 2:
 			f.TraceID, ok = d.str()
 			return ok && isLowerHex(f.TraceID, 32)
@@ -273,17 +267,19 @@ func (d *fastDecoder) file(f *File) bool {
 				return true
 			}
 			f.Error = &FileError{}
-			ok = d.fileError(f.Error)
+			ok = d.fileError(f.Error, false)
 		case 9:
-			f.Events, ok = d.events()
+			f.Phases, ok = fastArray(d, 4, d.phase)
+		case 10:
+			f.Events, ok = fastArray(d, 16, d.event)
 		}
-		return ok
+		return ok // otlp (11): the general path
 	})
-	return ok && has(seen, 0, 1, 2, 4, 7, 9)
+	return ok && has(seen, 0, 1, 2, 4, 7, 10)
 }
 
-func (d *fastDecoder) fileError(fe *FileError) bool {
-	seen, ok := d.object(fastFileErrKeys, func(k int) bool {
+func (d *fastDecoder) fileError(fe *FileError, optional bool) bool {
+	seen, ok := d.object(fileErrorKeys, func(k int) bool {
 		var ok bool
 		switch k {
 		case 0:
@@ -294,34 +290,72 @@ func (d *fastDecoder) fileError(fe *FileError) bool {
 			fe.Round, ok = d.int()
 		case 3:
 			fe.Operation, ok = d.str()
+		case 4:
+			var kind string
+			kind, ok = d.str()
+			fe.Kind = escrow.Kind(kind)
 		}
 		return ok
 	})
-	return ok && has(seen, 0)
+	return ok && (optional || has(seen, 0))
 }
 
-func (d *fastDecoder) events() ([]Event, bool) {
+func (d *fastDecoder) phase(p *PhaseRecord) bool {
+	seen, ok := d.object(phaseKeys, func(k int) bool {
+		var ok bool
+		switch k {
+		case 0:
+			var name string
+			name, ok = d.str()
+			p.Name = escrow.Phase(name)
+		case 1:
+			p.Outcome, ok = d.str()
+		case 2:
+			p.StartedAt, ok = d.time()
+		case 3:
+			var t time.Time
+			t, ok = d.time()
+			p.EndedAt = &t
+		case 4:
+			var ms float64
+			ms, ok = d.nonNegative()
+			p.DurationMS = &ms
+		case 5:
+			if d.null() {
+				return true
+			}
+			p.Error = &FileError{}
+			ok = d.fileError(p.Error, true)
+		}
+		return ok
+	})
+	return ok && has(seen, 0, 1, 2)
+}
+
+// fastArray reads a JSON array whose items item reads; capHint sizes it.
+func fastArray[T any](d *fastDecoder, capHint int, item func(*T) bool) ([]T, bool) {
 	if !d.eat('[') {
 		return nil, false
 	}
-	events := make([]Event, 0, 16)
+	out := make([]T, 0, capHint)
 	if d.eat(']') {
-		return events, true
+		return out, true
 	}
 	for {
-		events = append(events, Event{})
-		if !d.event(&events[len(events)-1]) {
+		var zero T
+		out = append(out, zero)
+		if !item(&out[len(out)-1]) {
 			return nil, false
 		}
 		if d.eat(',') {
 			continue
 		}
-		return events, d.eat(']')
+		return out, d.eat(']')
 	}
 }
 
 func (d *fastDecoder) event(e *Event) bool {
-	seen, ok := d.object(fastEventKeys, func(k int) bool {
+	seen, ok := d.object(eventKeys, func(k int) bool {
 		var ok bool
 		switch k {
 		case 0:
@@ -354,6 +388,10 @@ func (d *fastDecoder) event(e *Event) bool {
 			ok = d.context(e.Context)
 		case 12:
 			e.Snapshot, ok = d.snapshot()
+		case 13:
+			var phase string
+			phase, ok = d.str()
+			e.Phase = escrow.Phase(phase)
 		}
 		return ok
 	})
@@ -365,22 +403,26 @@ func (d *fastDecoder) eventError() (*EventError, bool) {
 		e    EventError
 		code int
 	}{}
-	seen, ok := d.object(fastEventErrKeys, func(k int) bool {
+	seen, ok := d.object(eventErrKeys, func(k int) bool {
 		var ok bool
 		switch k {
 		case 0:
-			v.e.Message, ok = d.str()
-		case 1:
 			v.code, ok = d.int()
 			v.e.Code = &v.code
+		case 1:
+			v.e.Message, ok = d.str()
+		case 2:
+			var kind string
+			kind, ok = d.str()
+			v.e.Kind = escrow.Kind(kind)
 		}
 		return ok
 	})
-	return &v.e, ok && has(seen, 0)
+	return &v.e, ok && has(seen, 1)
 }
 
 func (d *fastDecoder) context(c *ErrorContext) bool {
-	_, ok := d.object(fastContextKeys, func(k int) bool {
+	_, ok := d.object(contextKeys, func(k int) bool {
 		var ok bool
 		switch k {
 		case 0:
@@ -391,6 +433,12 @@ func (d *fastDecoder) context(c *ErrorContext) bool {
 			c.WalletID, ok = d.str()
 		case 3:
 			c.EscrowID, ok = d.str()
+		case 4:
+			var phase string
+			phase, ok = d.str()
+			c.Phase = escrow.Phase(phase)
+		case 5:
+			c.Role, ok = d.str()
 		}
 		return ok
 	})
@@ -400,13 +448,13 @@ func (d *fastDecoder) context(c *ErrorContext) bool {
 func (d *fastDecoder) snapshot() (*Snapshot, bool) {
 	// One allocation for the snapshot and the values it points to.
 	v := &struct {
-		s                 Snapshot
-		ready             bool
-		threshold, total  int
-		balance, unlocked uint64
+		s                         Snapshot
+		ready, importNeeded       bool
+		threshold, total          int
+		balance, unlocked, height uint64
 	}{}
 	s := &v.s
-	seen, ok := d.object(fastSnapshotKeys, func(k int) bool {
+	seen, ok := d.object(snapshotKeys, func(k int) bool {
 		var ok bool
 		switch k {
 		case 0:
@@ -433,6 +481,12 @@ func (d *fastDecoder) snapshot() (*Snapshot, bool) {
 		case 8:
 			s.WalletFileMode, ok = d.str()
 		case 9:
+			v.importNeeded, ok = d.bool()
+			s.MultisigImportNeeded = &v.importNeeded
+		case 10:
+			v.height, ok = d.uint()
+			s.Height = &v.height
+		case 11:
 			s.Error, ok = d.str()
 		}
 		return ok

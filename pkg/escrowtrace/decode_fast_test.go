@@ -48,12 +48,15 @@ func TestDecodeFast(t *testing.T) {
 	built := builtFileJSON(t)
 	full := `{"schema":"escrow-trace/v1","escrow_id":"e1","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","service":"s",` +
 		`"started_at":"2025-03-01T12:00:00+01:00","ended_at":"2025-03-01T12:00:01.5Z","duration_ms":1500.25,"outcome":"failed",` +
-		`"error":{"message":"m","role":"arbiter","round":3,"operation":"op"},"events":[` +
+		`"error":{"message":"m","role":"arbiter","round":3,"operation":"op","kind":"stale_data"},` +
+		`"phases":[{"name":"setup","outcome":"success","started_at":"2025-03-01T12:00:00Z","ended_at":"2025-03-01T12:00:00.5Z","duration_ms":500,"error":null},` +
+		`{"name":"release","outcome":"failed","started_at":"2025-03-01T12:00:01Z","error":{"kind":"stale_data"}}],"events":[` +
 		`{"seq":0,"type":"RPC_CALL_ERROR","time":"2025-03-01T12:00:00.001Z","offset_ms":1e0,"role":"buyer","round":1,"method":"open_wallet",` +
-		`"endpoint":"127.0.0.1:1","span_id":"0000000000000001","duration_ms":0,"error":{"code":-1,"message":"Failed"}},` +
-		`{"seq":1,"type":"ERROR_FINAL","time":"2025-03-01T12:00:00.002Z","offset_ms":2,"context":{"round":3,"operation":"op","wallet_id":"w","escrow_id":"e1"}},` +
+		`"endpoint":"127.0.0.1:1","span_id":"0000000000000001","duration_ms":0,"error":{"code":-1,"message":"Failed","kind":"open_failed"},"phase":"fund"},` +
+		`{"seq":1,"type":"ERROR_FINAL","time":"2025-03-01T12:00:00.002Z","offset_ms":2,"context":{"round":3,"operation":"op","wallet_id":"w","escrow_id":"e1","phase":"release","role":"vendor"}},` +
 		`{"seq":2,"type":"SNAPSHOT_FINAL","time":"2025-03-01T12:00:00.003Z","offset_ms":3.5,"snapshot":{"wallet_id":"w","is_multisig":true,"ready":false,` +
-		`"threshold":2,"total":3,"balance":18446744073709551615,"unlocked_balance":0,"address_hash":"0123456789abcdef","wallet_file_mode":"0600","error":"é"}},` +
+		`"threshold":2,"total":3,"balance":18446744073709551615,"unlocked_balance":0,"address_hash":"0123456789abcdef","wallet_file_mode":"0600",` +
+		`"multisig_import_needed":false,"height":18446744073709551615,"error":"é"}},` +
 		`{"seq":3,"type":"X","time":"2025-03-01T12:00:00.004Z","offset_ms":-0,"context":{}}]}`
 	tests := []struct {
 		name string
@@ -85,6 +88,10 @@ func TestDecodeFast(t *testing.T) {
 		{"control character", strings.Replace(full, `"service":"s"`, "\"service\":\"\t\"", 1), false},
 		{"missing outcome", strings.Replace(full, `"outcome":"failed",`, ``, 1), false},
 		{"missing snapshot.is_multisig", strings.Replace(full, `"is_multisig":true,`, ``, 1), false},
+		{"phase without started_at", strings.Replace(full, `"started_at":"2025-03-01T12:00:01Z",`, ``, 1), false},
+		{"negative height", strings.Replace(full, `"height":18446744073709551615`, `"height":-1`, 1), false},
+		{"kind not a string", strings.Replace(full, `"kind":"open_failed"`, `"kind":7`, 1), false},
+		{"phases not an array", strings.Replace(full, `"phases":[`, `"phases":[[`, 1), false},
 		{"trailing data", full + "x", false},
 		{"truncated", full[:len(full)-1], false},
 		{"leading non-JSON space", "\u00a0" + full, false},

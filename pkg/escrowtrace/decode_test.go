@@ -59,6 +59,16 @@ func TestDecodeErrors(t *testing.T) {
 		{"snapshot negative balance", withEvents(`{"seq":0,"type":"SNAPSHOT_FINAL","time":"2025-03-01T12:00:00Z","offset_ms":0,"snapshot":{"is_multisig":true,"balance":-3}}`), "decode escrow trace: events[0].snapshot.balance: want a non-negative integer, got -3"},
 		{"snapshot ready string", withEvents(`{"seq":0,"type":"SNAPSHOT_FINAL","time":"2025-03-01T12:00:00Z","offset_ms":0,"snapshot":{"is_multisig":true,"ready":"yes"}}`), `decode escrow trace: events[0].snapshot.ready: want a boolean, got "yes"`},
 		{"event error code fraction", withEvents(`{"seq":0,"type":"RPC_CALL_ERROR","time":"2025-03-01T12:00:00Z","offset_ms":0,"error":{"message":"m","code":-1.5}}`), "decode escrow trace: events[0].error.code: want an integer, got -1.5"},
+		{"phases not array", editTop("phases", `{}`), "decode escrow trace: phases: want an array, got {}"},
+		{"phase without name", editTop("phases", `[{"outcome":"success","started_at":"2025-03-01T12:00:00Z"}]`), "decode escrow trace: phases[0].name: required field is missing"},
+		{"phase bad end", editTop("phases", `[{"name":"fund","outcome":"success","started_at":"2025-03-01T12:00:00Z","ended_at":1}]`), "decode escrow trace: phases[0].ended_at: want a string, got 1"},
+		{"phase error not object", editTop("phases", `[{"name":"fund","outcome":"failed","started_at":"2025-03-01T12:00:00Z","error":"x"}]`), `decode escrow trace: phases[0].error: want an object, got "x"`},
+		{"file error kind number", editTop("error", `{"message":"x","kind":1}`), "decode escrow trace: error.kind: want a string, got 1"},
+		{"event phase number", withEvents(`{"seq":0,"type":"X","time":"2025-03-01T12:00:00Z","offset_ms":0,"phase":2}`), "decode escrow trace: events[0].phase: want a string, got 2"},
+		{"event error kind null", withEvents(`{"seq":0,"type":"RPC_CALL_ERROR","time":"2025-03-01T12:00:00Z","offset_ms":0,"error":{"message":"m","kind":null}}`), "decode escrow trace: events[0].error.kind: want a string, got null"},
+		{"context role number", withEvents(`{"seq":0,"type":"ERROR_FINAL","time":"2025-03-01T12:00:00Z","offset_ms":0,"context":{"role":3}}`), "decode escrow trace: events[0].context.role: want a string, got 3"},
+		{"snapshot height fraction", withEvents(`{"seq":0,"type":"SNAPSHOT_FINAL","time":"2025-03-01T12:00:00Z","offset_ms":0,"snapshot":{"is_multisig":true,"height":1.5}}`), "decode escrow trace: events[0].snapshot.height: want a non-negative integer, got 1.5"},
+		{"snapshot import needed string", withEvents(`{"seq":0,"type":"SNAPSHOT_PRE_SYNC","time":"2025-03-01T12:00:00Z","offset_ms":0,"snapshot":{"is_multisig":true,"multisig_import_needed":"no"}}`), `decode escrow trace: events[0].snapshot.multisig_import_needed: want a boolean, got "no"`},
 		{"context not object", withEvents(`{"seq":0,"type":"ERROR_FINAL","time":"2025-03-01T12:00:00Z","offset_ms":0,"context":"x"}`), `decode escrow trace: events[0].context: want an object, got "x"`},
 	}
 	for _, tt := range tests {

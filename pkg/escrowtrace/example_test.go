@@ -2,23 +2,64 @@ package escrowtrace_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
-func ExampleTraceIDFor() {
-	id, _ := escrowtrace.TraceIDFor("0b0e7c2e-3f7a-4c1e-9d6a-2a4f1c9e8b11")
-	name, _ := escrowtrace.FileName("0b0e7c2e-3f7a-4c1e-9d6a-2a4f1c9e8b11")
-	_, err := escrowtrace.FileName("../etc/passwd")
-	fmt.Println(id)
-	fmt.Println(name)
-	fmt.Println(err != nil)
+func ExamplePath() {
+	path, _ := escrowtrace.Path("traces", "0b0e7c2e-3f7a-4c1e-9d6a-2a4f1c9e8b11")
+	_, err := escrowtrace.Path("traces", "../etc/passwd")
+	fmt.Println(path)
+	fmt.Println(err)
 	// Output:
-	// 0b0e7c2e3f7a4c1e9d6a2a4f1c9e8b11
-	// escrow_0b0e7c2e-3f7a-4c1e-9d6a-2a4f1c9e8b11.json
-	// true
+	// traces/escrow_0b0e7c2e-3f7a-4c1e-9d6a-2a4f1c9e8b11.json
+	// trace file path: escrow id "../etc/passwd": not filename-safe (want ^[A-Za-z0-9_-]{1,64}$)
+}
+
+// A file of another producer may leave out what the contract defines: a
+// snapshot's round (its point's) and an event's phase (setup). Decode fills
+// them in, and Encode writes the file back as the exporter writes it.
+func ExampleDecode_derived() {
+	in := `{"schema":"escrow-trace/v1","escrow_id":"e1","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736",
+	"started_at":"2025-03-01T12:00:00Z","outcome":"incomplete","error":null,
+	"events":[{"seq":0,"type":"SNAPSHOT_PRE_ROUND2","time":"2025-03-01T12:00:00Z","offset_ms":0,"role":"buyer",
+	"snapshot":{"is_multisig":true}}]}`
+	f, err := escrowtrace.Decode(strings.NewReader(in))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	e := f.Events[0]
+	fmt.Println(e.Type, "round", e.Round, "phase", e.Phase)
+	if err := escrowtrace.Encode(os.Stdout, f); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// SNAPSHOT_PRE_ROUND2 round 2 phase setup
+	// {
+	//   "schema": "escrow-trace/v1",
+	//   "escrow_id": "e1",
+	//   "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+	//   "started_at": "2025-03-01T12:00:00Z",
+	//   "outcome": "incomplete",
+	//   "error": null,
+	//   "events": [
+	//     {
+	//       "seq": 0,
+	//       "type": "SNAPSHOT_PRE_ROUND2",
+	//       "time": "2025-03-01T12:00:00Z",
+	//       "offset_ms": 0,
+	//       "role": "buyer",
+	//       "round": 2,
+	//       "snapshot": {
+	//         "is_multisig": true
+	//       }
+	//     }
+	//   ]
+	// }
 }
 
 func ExampleBuild() {

@@ -23,6 +23,7 @@ import (
 	"github.com/escrowd/escrowd/internal/secretscan"
 	"github.com/escrowd/escrowd/internal/wallettest"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
@@ -51,53 +52,6 @@ func setup(t *testing.T, dir string) *trace.Provider {
 	return p
 }
 
-func readFile(t *testing.T, dir, escrowID string) (*escrowtrace.File, []byte) {
-	t.Helper()
-	name, err := escrowtrace.FileName(escrowID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := escrowtrace.Validate(data); err != nil {
-		t.Fatalf("%s does not validate: %v", name, err)
-	}
-	f, err := escrowtrace.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f, data
-}
-
-func countTypes(f *escrowtrace.File) map[string]int {
-	n := map[string]int{}
-	for _, e := range f.Events {
-		n[e.Type]++
-	}
-	return n
-}
-
-// checkRPCPairs asserts every RPC_CALL_START has exactly one end or error.
-func checkRPCPairs(t *testing.T, f *escrowtrace.File) {
-	t.Helper()
-	open := map[string]int{}
-	for _, e := range f.Events {
-		switch e.Type {
-		case escrowtrace.EventRPCCallStart:
-			open[e.SpanID]++
-		case escrowtrace.EventRPCCallEnd, escrowtrace.EventRPCCallError:
-			open[e.SpanID]--
-		}
-	}
-	for id, n := range open {
-		if n != 0 {
-			t.Errorf("span %s: start/end imbalance %d", id, n)
-		}
-	}
-}
-
 func TestSuccessfulEscrowFile(t *testing.T) {
 	wallettest.Skip(t)
 	dir := t.TempDir()
@@ -120,13 +74,13 @@ func TestSuccessfulEscrowFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, data := readFile(t, dir, e.ID)
+	f, data := escrowtracetest.ReadFile(t, dir, e.ID)
 
 	wantTrace, _ := escrowtrace.TraceIDFor(e.ID)
 	if f.TraceID != wantTrace || f.EscrowID != e.ID || f.Outcome != escrowtrace.OutcomeSuccess || f.Error != nil {
 		t.Fatalf("header: trace %s escrow %s outcome %s error %v", f.TraceID, f.EscrowID, f.Outcome, f.Error)
 	}
-	n := countTypes(f)
+	n := escrowtracetest.CountTypes(f)
 	snapshots := 0
 	for _, s := range escrowtrace.SnapshotEvents {
 		if n[s] != 3 {
@@ -142,7 +96,7 @@ func TestSuccessfulEscrowFile(t *testing.T) {
 	if n[escrowtrace.EventRPCCallStart] != 36 || n[escrowtrace.EventRPCCallEnd] != 36 || n[escrowtrace.EventRPCCallError] != 0 {
 		t.Errorf("rpc events: %v", n)
 	}
-	checkRPCPairs(t, f)
+	escrowtracetest.CheckRPCPairs(t, f)
 	// Every role's final snapshot shows the one multisig address, ready 2/3,
 	// and a keys file only its owner can read.
 	for _, ev := range f.Events {
@@ -321,7 +275,7 @@ func TestSharedRaceWritesFailedFile(t *testing.T) {
 			continue
 		}
 		failed++
-		f, _ := readFile(t, dir, id)
+		f, _ := escrowtracetest.ReadFile(t, dir, id)
 		if f.Outcome != escrowtrace.OutcomeFailed || f.Error == nil {
 			t.Fatalf("escrow %s: outcome %s error %v", id, f.Outcome, f.Error)
 		}
@@ -329,7 +283,7 @@ func TestSharedRaceWritesFailedFile(t *testing.T) {
 		if !errors.As(errs[i], &se) {
 			t.Fatalf("%v is not a StepError", errs[i])
 		}
-		n := countTypes(f)
+		n := escrowtracetest.CountTypes(f)
 		if n[escrowtrace.EventErrorFinal] != 1 {
 			t.Fatalf("%d ERROR_FINAL events", n[escrowtrace.EventErrorFinal])
 		}
@@ -342,7 +296,7 @@ func TestSharedRaceWritesFailedFile(t *testing.T) {
 		if errors.Is(errs[i], walletrpc.ErrAlreadyMultisig) && n[escrowtrace.EventRPCCallError] == 0 {
 			t.Fatalf("a wallet error without RPC_CALL_ERROR: %v", n)
 		}
-		checkRPCPairs(t, f)
+		escrowtracetest.CheckRPCPairs(t, f)
 	}
 	if failed == 0 {
 		t.Fatal("the forced race failed no escrow")
@@ -372,7 +326,7 @@ func TestConcurrentEscrowsSeparateFiles(t *testing.T) {
 		if errs[i] != nil {
 			t.Fatal(errs[i])
 		}
-		f, _ := readFile(t, dir, id)
+		f, _ := escrowtracetest.ReadFile(t, dir, id)
 		if f.Outcome != escrowtrace.OutcomeSuccess || len(f.Events) != 36*2+21 {
 			t.Fatalf("%s: outcome %s, %d events", id, f.Outcome, len(f.Events))
 		}

@@ -23,4 +23,11 @@
 // With a simple (synchronous) processor every span reaches the exporter and
 // span.End waits only for the queue (or, with WaitForFiles, for the file);
 // call ForceFlush or Shutdown before reading the files.
+//
+// The file's content is the format's (pkg/escrowtrace): escrowtrace.Build
+// turns the spans into the file, lifecycle phases, failure kinds and payout
+// snapshots included, and escrowtrace.AppendFile, the format's one encoder,
+// writes it. This package adds what an exporter does: keeping spans compactly
+// until their escrow's root has ended, with secrets redacted
+// (internal/spanconv), and replacing files atomically and durably.
 package jsonfile

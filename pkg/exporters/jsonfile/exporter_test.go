@@ -19,6 +19,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -79,22 +80,6 @@ func newAsyncExporter(t testing.TB, cfg Config) (*Exporter, *logRecorder) {
 	return e, rec
 }
 
-func readFile(t *testing.T, dir, escrowID string) (*escrowtrace.File, []byte) {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "escrow_"+escrowID+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := escrowtrace.Validate(data); err != nil {
-		t.Fatalf("escrow_%s.json does not validate: %v", escrowID, err)
-	}
-	f, err := escrowtrace.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f, data
-}
-
 // dirNames lists a directory, for checks that nothing else was written.
 func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
@@ -124,7 +109,7 @@ func TestGolden(t *testing.T) {
 			if err := e.ExportSpans(context.Background(), escrowStubs(tt.c).Snapshots()); err != nil {
 				t.Fatal(err)
 			}
-			f, data := readFile(t, e.cfg.Dir, tt.c.escrowID)
+			f, data := escrowtracetest.ReadFile(t, e.cfg.Dir, tt.c.escrowID)
 			golden := filepath.Join("testdata", tt.name+".json")
 			if *update {
 				if err := os.WriteFile(golden, data, 0o644); err != nil {
@@ -205,7 +190,7 @@ func TestTracerProvider(t *testing.T) {
 	hc.End()
 	h.End()
 
-	f, _ := readFile(t, e.cfg.Dir, "tp-1")
+	f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "tp-1")
 	if f.Outcome != escrowtrace.OutcomeSuccess || len(f.Events) != 7 || f.TraceID != root.SpanContext().TraceID().String() {
 		t.Errorf("file: outcome %s, %d events, trace %s", f.Outcome, len(f.Events), f.TraceID)
 	}
@@ -233,7 +218,7 @@ func TestInterleavedBatches(t *testing.T) {
 		if err := ref.ExportSpans(context.Background(), escrowStubs(c).Snapshots()); err != nil {
 			t.Fatal(err)
 		}
-		_, want[c.escrowID] = readFile(t, ref.cfg.Dir, c.escrowID)
+		_, want[c.escrowID] = escrowtracetest.ReadFile(t, ref.cfg.Dir, c.escrowID)
 		all = append(all, escrowStubs(c).Snapshots()...)
 		all = append(all, foreignStubs(uint64(i), t0).Snapshots()...)
 	}
@@ -249,7 +234,7 @@ func TestInterleavedBatches(t *testing.T) {
 			rest = rest[n:]
 		}
 		for id, w := range want {
-			if _, got := readFile(t, e.cfg.Dir, id); !bytes.Equal(got, w) {
+			if _, got := escrowtracetest.ReadFile(t, e.cfg.Dir, id); !bytes.Equal(got, w) {
 				t.Errorf("round %d: escrow_%s.json differs from exporting it alone", round, id)
 			}
 		}
@@ -270,14 +255,14 @@ func TestLateSpanRewrites(t *testing.T) {
 	if err := e.ExportSpans(context.Background(), spans[1:]); err != nil {
 		t.Fatal(err)
 	}
-	f, _ := readFile(t, e.cfg.Dir, "late")
+	f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "late")
 	if n := len(f.Events); n != 2*40+21-2 || f.Outcome != escrowtrace.OutcomeSuccess {
 		t.Fatalf("before the late span: %d events, outcome %s", n, f.Outcome)
 	}
 	if err := e.ExportSpans(context.Background(), []sdktrace.ReadOnlySpan{late}); err != nil {
 		t.Fatal(err)
 	}
-	f, _ = readFile(t, e.cfg.Dir, "late")
+	f, _ = escrowtracetest.ReadFile(t, e.cfg.Dir, "late")
 	if n := len(f.Events); n != 2*40+21 || f.Events[1].Method != "open_wallet" {
 		t.Errorf("after the late span: %d events, events[1] = %+v", n, f.Events[1])
 	}
@@ -344,7 +329,7 @@ func TestMaxSpansPerTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The root comes last and is kept beyond the bound: it completes the trace.
-	f, _ := readFile(t, e.cfg.Dir, "many")
+	f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "many")
 	if f.Outcome != escrowtrace.OutcomeSuccess {
 		t.Errorf("outcome = %s", f.Outcome)
 	}
@@ -367,7 +352,7 @@ func TestFlushAndShutdownWriteIncomplete(t *testing.T) {
 	if err := e.ForceFlush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f, _ := readFile(t, e.cfg.Dir, "inc-a")
+	f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "inc-a")
 	if f.Outcome != escrowtrace.OutcomeIncomplete || f.EndedAt != nil || e.Stats().Buffered != 1 {
 		t.Errorf("flushed: outcome %s, ended %v, stats %+v", f.Outcome, f.EndedAt, e.Stats())
 	}
@@ -375,7 +360,7 @@ func TestFlushAndShutdownWriteIncomplete(t *testing.T) {
 	if err := e.ExportSpans(ctx, a[len(a)-1:]); err != nil {
 		t.Fatal(err)
 	}
-	if f, _ := readFile(t, e.cfg.Dir, "inc-a"); f.Outcome != escrowtrace.OutcomeSuccess {
+	if f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "inc-a"); f.Outcome != escrowtrace.OutcomeSuccess {
 		t.Errorf("after the root: outcome %s", f.Outcome)
 	}
 
@@ -385,7 +370,7 @@ func TestFlushAndShutdownWriteIncomplete(t *testing.T) {
 	if err := e.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if f, _ := readFile(t, e.cfg.Dir, "inc-b"); f.Outcome != escrowtrace.OutcomeIncomplete || len(f.Events) != 10 {
+	if f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "inc-b"); f.Outcome != escrowtrace.OutcomeIncomplete || len(f.Events) != 10 {
 		t.Errorf("shutdown: outcome %s, %d events", f.Outcome, len(f.Events))
 	}
 	if err := e.ExportSpans(ctx, b[5:]); !errors.Is(err, ErrShutdown) {
@@ -487,7 +472,7 @@ func TestWriteFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"disk-a", "disk-b", "disk-c", "disk-ok"} {
-		readFile(t, dir, id)
+		escrowtracetest.ReadFile(t, dir, id)
 	}
 
 	// Failing anew, late in the write: the target is a non-empty directory,
@@ -576,7 +561,7 @@ func TestConcurrentExport(t *testing.T) {
 		}
 	}
 	for n := range workers * perWorker {
-		if f, _ := readFile(t, e.cfg.Dir, "conc-"+string(rune('a'+n))); f.Outcome != escrowtrace.OutcomeSuccess || len(f.Events) != 101 {
+		if f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "conc-"+string(rune('a'+n))); f.Outcome != escrowtrace.OutcomeSuccess || len(f.Events) != 101 {
 			t.Errorf("conc-%c: outcome %s, %d events", 'a'+n, f.Outcome, len(f.Events))
 		}
 	}

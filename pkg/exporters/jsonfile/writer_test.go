@@ -17,6 +17,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 )
 
 // Without WaitForFiles, ExportSpans only queues: the files are there, whole
@@ -41,7 +42,7 @@ func TestAsyncFilesDurableAfterFlush(t *testing.T) {
 				t.Fatalf("stats after ForceFlush = %+v, want %d files", s, escrows)
 			}
 			for i := range escrows {
-				if f, _ := readFile(t, e.cfg.Dir, fmt.Sprintf("async-%d", i)); f.Outcome != escrowtrace.OutcomeSuccess || len(f.Events) != 101 {
+				if f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, fmt.Sprintf("async-%d", i)); f.Outcome != escrowtrace.OutcomeSuccess || len(f.Events) != 101 {
 					t.Errorf("async-%d: outcome %s, %d events", i, f.Outcome, len(f.Events))
 				}
 			}
@@ -59,7 +60,7 @@ func TestAsyncRewritesInOrder(t *testing.T) {
 	if err := ref.ExportSpans(context.Background(), escrowStubs(c).Snapshots()); err != nil {
 		t.Fatal(err)
 	}
-	_, want := readFile(t, ref.cfg.Dir, "order")
+	_, want := escrowtracetest.ReadFile(t, ref.cfg.Dir, "order")
 
 	e, _ := newAsyncExporter(t, Config{IncludeOTLP: true})
 	spans := escrowStubs(c).Snapshots()
@@ -73,7 +74,7 @@ func TestAsyncRewritesInOrder(t *testing.T) {
 	if err := e.ForceFlush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, got := readFile(t, e.cfg.Dir, "order"); !bytes.Equal(got, want) {
+	if _, got := escrowtracetest.ReadFile(t, e.cfg.Dir, "order"); !bytes.Equal(got, want) {
 		t.Error("after all the rewrites, the file is not the newest version")
 	}
 	if s := e.Stats(); s.FilesWritten != uint64(len(spans)) {
@@ -94,7 +95,7 @@ func TestAsyncIncompleteThenComplete(t *testing.T) {
 	if err := e.ForceFlush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if f, _ := readFile(t, e.cfg.Dir, "inc"); f.Outcome != escrowtrace.OutcomeIncomplete {
+	if f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "inc"); f.Outcome != escrowtrace.OutcomeIncomplete {
 		t.Fatalf("after ForceFlush: outcome %s", f.Outcome)
 	}
 	if err := e.ExportSpans(ctx, spans[last:]); err != nil {
@@ -105,7 +106,7 @@ func TestAsyncIncompleteThenComplete(t *testing.T) {
 	if err := e.ForceFlush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if f, _ := readFile(t, e.cfg.Dir, "inc"); f.Outcome != escrowtrace.OutcomeSuccess {
+	if f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "inc"); f.Outcome != escrowtrace.OutcomeSuccess {
 		t.Errorf("after the root and ForceFlush: outcome %s", f.Outcome)
 	}
 }
@@ -168,7 +169,7 @@ func TestAsyncFullQueueBlocks(t *testing.T) {
 		t.Errorf("stats = %+v, want %d files and no drops", s, escrows)
 	}
 	for i := range escrows {
-		readFile(t, e.cfg.Dir, fmt.Sprintf("full-%d", i))
+		escrowtracetest.ReadFile(t, e.cfg.Dir, fmt.Sprintf("full-%d", i))
 	}
 }
 
@@ -212,7 +213,7 @@ func TestAsyncWriteFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		readFile(t, dir, fmt.Sprintf("fail-%d", i))
+		escrowtracetest.ReadFile(t, dir, fmt.Sprintf("fail-%d", i))
 	}
 	if n := rec.count("works again"); n != 1 {
 		t.Errorf("recovery logged %d times, want once", n)
@@ -242,7 +243,7 @@ func TestShutdownStopsWriter(t *testing.T) {
 	if s := e.Stats(); s.FilesWritten != 2*writeQueueLen+1 {
 		t.Errorf("stats after Shutdown = %+v", s)
 	}
-	if f, _ := readFile(t, e.cfg.Dir, "stop-pending"); f.Outcome != escrowtrace.OutcomeIncomplete {
+	if f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "stop-pending"); f.Outcome != escrowtrace.OutcomeIncomplete {
 		t.Errorf("pending escrow: outcome %s", f.Outcome)
 	}
 	e.mu.Lock()
@@ -323,7 +324,7 @@ func TestAsyncConcurrentExportAndFlush(t *testing.T) {
 		t.Errorf("stats = %+v", s)
 	}
 	for n := range workers * perWorker {
-		if f, _ := readFile(t, e.cfg.Dir, fmt.Sprintf("cf-%d", n)); f.Outcome != escrowtrace.OutcomeSuccess {
+		if f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, fmt.Sprintf("cf-%d", n)); f.Outcome != escrowtrace.OutcomeSuccess {
 			t.Errorf("cf-%d: outcome %s", n, f.Outcome)
 		}
 	}

@@ -5,4 +5,7 @@
 //
 // Kept is the exporter's compact form of a span while it waits for its
 // escrow's root: only what the file needs, converted when the file is built.
+// It keeps every attribute (packed), so the span conventions that
+// escrowtrace.Build reads (escrow.phase, escrow.error.kind, the wallet.*
+// snapshot fields) need nothing here.
 package spanconv

@@ -21,8 +21,11 @@ var secretWords = map[string]bool{
 }
 
 // Secret reports whether an attribute named key may hold a secret: one of its
-// segments (split at '.', '_', '-') is a secret word, or it names kex data
-// (multisig_info, multisig info exchanged between wallets).
+// segments (split at '.', '_', '-') is a secret word, it names kex data
+// (multisig_info, multisig info exchanged between wallets), or it names what a
+// payout must keep out of traces (shared/escrow-trace, "Lifecycle additions"):
+// a transaction set or its data, or a transaction hash other than its hash
+// (tx_hash_hash is the allowed form).
 //
 // It runs for every attribute the exporter keeps, so ASCII keys (all of
 // escrowd's) are checked without allocating.
@@ -39,7 +42,7 @@ func Secret(key string) bool {
 		}
 		lower[i] = c
 	}
-	if bytes.Contains(lower, []byte("multisig_info")) || bytes.Contains(lower, []byte("multisiginfo")) {
+	if bytes.Contains(lower, []byte("multisig_info")) || bytes.Contains(lower, []byte("multisiginfo")) || payoutData(string(lower)) {
 		return true
 	}
 	start := 0
@@ -58,7 +61,7 @@ func Secret(key string) bool {
 // a non-ASCII letter into an ASCII one), then the same checks.
 func secretUnicode(key string) bool {
 	lower := strings.ToLower(key)
-	if strings.Contains(lower, "multisig_info") || strings.Contains(lower, "multisiginfo") {
+	if strings.Contains(lower, "multisig_info") || strings.Contains(lower, "multisiginfo") || payoutData(lower) {
 		return true
 	}
 	for _, seg := range strings.FieldsFunc(lower, func(r rune) bool { return r == '.' || r == '_' || r == '-' }) {
@@ -67,6 +70,19 @@ func secretUnicode(key string) bool {
 		}
 	}
 	return false
+}
+
+// payoutData reports whether a lower-case key names a payout's transaction
+// data (a multisig or unsigned tx set, tx blobs or metadata) or a raw
+// transaction hash.
+func payoutData(lower string) bool {
+	for _, w := range []string{"txset", "tx_set", "tx_data", "tx_blob", "tx_metadata"} {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	i := strings.Index(lower, "tx_hash")
+	return i >= 0 && !strings.HasPrefix(lower[i:], "tx_hash_hash") || strings.Contains(lower, "txid") || strings.Contains(lower, "tx_id")
 }
 
 func isASCII(s string) bool {

@@ -28,6 +28,18 @@ func TestSecret(t *testing.T) {
 		{"wallet-spend-key-but-the-name-is-longer-than-sixty-four-bytes-long", true},
 		{"rpc.request.params.multisig_info.but-the-name-is-longer-than-64-bytes", true},
 		{"a-name-longer-than-sixty-four-bytes-that-holds-no-sensitive-word-at-all", false},
+		{"rpc.request.multisig_txset", true},
+		{"wallet.unsigned_txset", true},
+		{"rpc.response.tx_data_hex", true},
+		{"rpc.response.tx_metadata_list", true},
+		{"payout.tx_hash", true},
+		{"payout.tx_hash_list", true},
+		{"payout.txid", true},
+		{"payout.tx_hash_hash", false},
+		{"wallet.multisig_import_needed", false},
+		{"wallet.height", false},
+		{"escrow.error.kind", false},
+		{"escrow.phase", false},
 	}
 	for _, tt := range tests {
 		if got := Secret(tt.key); got != tt.want {
@@ -40,7 +52,9 @@ func TestSecret(t *testing.T) {
 }
 
 func TestSecretAllocates(t *testing.T) {
-	if n := testing.AllocsPerRun(100, func() { Secret("rpc.request.Multisig_Info") }); n != 0 {
-		t.Errorf("Secret allocates %v times per call", n)
+	for _, key := range []string{"rpc.request.Multisig_Info", "wallet.address_hash", "payout.tx_hash_hash"} {
+		if n := testing.AllocsPerRun(100, func() { Secret(key) }); n != 0 {
+			t.Errorf("Secret(%q) allocates %v times per call", key, n)
+		}
 	}
 }
