@@ -93,6 +93,9 @@ func startSupervisor(ctx context.Context, cfg SupervisorConfig, pickPort func() 
 			return nil, err
 		}
 	}
+	if _, err := reapOrphans(ctx, cfg.WalletDir, cfg.Logger); err != nil {
+		return nil, err
+	}
 
 	stopCtx, cancel := context.WithCancel(context.Background())
 	s := &Supervisor{
@@ -178,7 +181,7 @@ func (s *Supervisor) start(ctx context.Context, m *member, port int) error {
 			return nil
 		}
 		errs = append(errs, fmt.Errorf("port %d: %w", port, err))
-		if !errors.Is(err, errExited) || ctx.Err() != nil {
+		if !errors.Is(err, errExited) && !errors.Is(err, errNotOurs) || ctx.Err() != nil {
 			break
 		}
 	}
@@ -215,6 +218,14 @@ func (s *Supervisor) startOn(ctx context.Context, m *member, port int) error {
 	if err := waitReady(readyCtx, p, client); err != nil {
 		// Never leave a half-started process behind; it has saved nothing.
 		terminate(context.Background(), p, 0)
+		return err
+	}
+	// Whatever answered may be a process that took the port first: before
+	// anyone sends it a wallet password, make sure it is ours.
+	if err := verifyOwn(readyCtx, p, port, client); err != nil {
+		terminate(context.Background(), p, 0)
+		s.log.Warn("wallet RPC server port answered by another process; trying another port",
+			"server", m.srv.id, "port", port, "err", err)
 		return err
 	}
 	m.srv.ep.Store(&endpoint{url: url, client: client})
