@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/escrowd/escrowd/internal/fakewalletrpc"
+	"github.com/escrowd/escrowd/internal/osprobe"
 )
 
 // fakeModeVar, when set in a process started from this test binary, makes
@@ -37,3 +38,6 @@ func fakeBinary(t *testing.T, mode string) string {
 	}
 	return path
 }
+
+// osprobeArgs reads a process's argv.
+func osprobeArgs(pid int) ([]string, error) { return osprobe.Args(pid) }
