@@ -67,10 +67,14 @@ func (m *member) current() *proc {
 	return m.cur
 }
 
-// StartSupervisor validates cfg, prepares the directories, starts cfg.Count
-// processes in parallel and returns once each answers get_version. If any
-// cannot start, the others are stopped and the error says why. ctx bounds the
-// start only; the processes run until Stop.
+// StartSupervisor validates cfg, prepares the directories, kills the servers
+// a crashed run left on cfg.WalletDir (see reapOrphans), starts cfg.Count
+// processes in parallel and returns once each answers get_version and has
+// proved to be the process started (verifyOwn). If any cannot start, the
+// others are stopped and the error says why. Servers of another escrowd
+// still running on the same wallet directory make it fail with
+// ErrWalletDirInUse. ctx bounds the start only; the processes run until
+// Stop.
 func StartSupervisor(ctx context.Context, cfg SupervisorConfig) (*Supervisor, error) {
 	return startSupervisor(ctx, cfg, freePort)
 }
