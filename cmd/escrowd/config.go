@@ -38,6 +38,7 @@ type config struct {
 	PoolSize         int
 	WalletRPC        []walletpool.External
 	WalletRPCBinary  string
+	WalletRPCLogins  string
 	MaxInFlight      int // 0 = from the pool size
 	Reserve          int // -1 = one fresh wallet per server in leased mode
 	SharedBarrier    int
@@ -70,7 +71,8 @@ var settings = []setting{
 	{"instrument", "ENABLE_INSTRUMENTATION", "trace escrows (OpenTelemetry: trace files, and OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set); true or false"},
 	{"mode", "ESCROWD_MODE", "how escrows use wallet servers: leased (one server per role per escrow, the default), shared (one server, no lock: reproduces the original race, never for real escrows) or global-lock (one server, one escrow at a time)"},
 	{"pool-size", "ESCROWD_POOL_SIZE", "embedded monero-wallet-rpc servers to start in leased mode (at least 3, one per role; 3 per concurrent escrow); shared and global-lock modes use 1"},
-	{"wallet-rpc", "ESCROWD_WALLET_RPC", "use this external wallet RPC server instead of starting our own, e.g. http://user:pass@127.0.0.1:18083 (repeat the flag, or comma-separate in the variable); credentials come from the URL and are never logged"},
+	{"wallet-rpc", "ESCROWD_WALLET_RPC", "use this external wallet RPC server instead of starting our own, e.g. http://127.0.0.1:18083 (repeat the flag, or comma-separate in the variable); its login comes from ESCROWD_WALLET_RPC_LOGIN=user:pass, --wallet-rpc-login-file, or user:pass@ in the variable (never in the flag: every local user can read a command line); never logged"},
+	{"wallet-rpc-login-file", "ESCROWD_WALLET_RPC_LOGIN_FILE", "file (mode 0600) with the external wallet servers' logins: a line user:pass for all, or host:port user:pass for one"},
 	{"wallet-rpc-binary", "ESCROWD_WALLET_RPC_BINARY", "monero-wallet-rpc executable for the embedded servers (a path, or a name looked up in PATH)"},
 	{"max-in-flight", "ESCROWD_MAX_IN_FLIGHT", "escrows pending or running at once before new ones get 503 (0 = 4 per 3 servers)"},
 	{"reserve", "ESCROWD_RESERVE", "fresh wallets to keep created ahead of demand in leased mode (-1 = one per server, 0 = none)"},
@@ -132,6 +134,13 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (c
 			c.source[f.Name] = "--" + f.Name + "=" + redact(f.Name, f.Value.String())
 		}
 	})
+	if len(c.WalletRPC) > 0 {
+		logins, err := walletpool.LoadLogins(getenv(walletpool.LoginEnv), c.WalletRPCLogins)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.WalletRPC = logins.Apply(c.WalletRPC)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -160,6 +169,7 @@ Every flag can be set by its environment variable; the flag wins.
       print the version and exit
 
 Environment only:
+  ESCROWD_WALLET_RPC_LOGIN   user:pass for the external wallet servers (--wallet-rpc) whose URL has none
   ESCROWD_API_TOKEN   bearer token required on /api/ and /ui/ (required when --listen is not loopback);
                       browsers give it once in the form at /ui/login, which sets a session cookie
   OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_SDK_DISABLED   OpenTelemetry settings
@@ -227,7 +237,11 @@ func (v *value) set(s string) error {
 			if u = strings.TrimSpace(u); u == "" {
 				continue
 			}
-			ext, err := parseWalletRPC(u)
+			src := walletpool.FromEnvironment
+			if v.fromFlag {
+				src = walletpool.FromCommandLine
+			}
+			ext, err := walletpool.ParseExternal(u, src)
 			if err != nil {
 				return err
 			}
@@ -235,6 +249,8 @@ func (v *value) set(s string) error {
 		}
 	case "wallet-rpc-binary":
 		c.WalletRPCBinary = s
+	case "wallet-rpc-login-file":
+		c.WalletRPCLogins = s
 	case "max-in-flight":
 		return setInt(&c.MaxInFlight, s, nil)
 	case "reserve":
@@ -302,6 +318,8 @@ func (v *value) String() string {
 		return strings.Join(urls, ",")
 	case "wallet-rpc-binary":
 		return c.WalletRPCBinary
+	case "wallet-rpc-login-file":
+		return c.WalletRPCLogins
 	case "max-in-flight":
 		return strconv.Itoa(c.MaxInFlight)
 	case "reserve":
@@ -318,23 +336,6 @@ func (v *value) String() string {
 		return c.LogLevel.String()
 	}
 	return ""
-}
-
-// parseWalletRPC splits http://user:pass@host:port into the URL without
-// credentials and the credentials, so that only the former is ever shown.
-func parseWalletRPC(s string) (walletpool.External, error) {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return walletpool.External{}, fmt.Errorf("wallet RPC URL %q: want http://[user:pass@]host:port", redactURL(s))
-	}
-	ext := walletpool.External{}
-	if u.User != nil {
-		ext.Username = u.User.Username()
-		ext.Password, _ = u.User.Password()
-		u.User = nil
-	}
-	ext.URL = u.String()
-	return ext, nil
 }
 
 func redact(name, v string) string {

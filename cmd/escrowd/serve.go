@@ -75,7 +75,7 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 		logger.Warn("escrows left in flight by the previous run marked failed", "escrows", n, "reason", store.ReasonInterrupted)
 	}
 
-	secret, err := loadSecret(cfg.secretPath(), cfg.MasterSecretFile == "")
+	secret, err := loadSecret(cfg.secretPath(), cfg.MasterSecretFile == "", cfg.walletDir())
 	if err != nil {
 		return err
 	}

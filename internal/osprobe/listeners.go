@@ -77,6 +77,41 @@ func CheckLoopback(t TB, pid int) []Listener {
 	return ls
 }
 
+// PortListeners lists the TCP sockets of this process's network namespace
+// that listen on port, whoever owns them, from /proc/self/net/tcp and tcp6.
+func PortListeners(port int) ([]Listener, error) {
+	var out []Listener
+	for _, table := range []string{"tcp", "tcp6"} {
+		data, err := os.ReadFile("/proc/self/net/" + table)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // no IPv6 in this kernel
+		}
+		if err != nil {
+			return nil, fmt.Errorf("osprobe: listeners on port %d: %w", port, err)
+		}
+		ls, err := parseListening(table, data)
+		if err != nil {
+			return nil, fmt.Errorf("osprobe: listeners on port %d: %w", port, err)
+		}
+		for _, l := range ls {
+			if int(l.Local.Port()) == port {
+				out = append(out, l)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Owns reports whether l's socket is among pid's open descriptors. An error
+// wrapping fs.ErrNotExist means pid is gone.
+func Owns(pid int, l Listener) (bool, error) {
+	inodes, err := socketInodes(pid)
+	if err != nil {
+		return false, err
+	}
+	return inodes[l.Inode], nil
+}
+
 // socketInodes is the inodes of the sockets among pid's open descriptors.
 func socketInodes(pid int) (map[string]bool, error) {
 	fdDir := fmt.Sprintf("/proc/%d/fd", pid)

@@ -77,3 +77,33 @@ func eachPID(fn func(pid int)) error {
 	}
 	return nil
 }
+
+// AllPIDs lists every process's PID, in increasing order.
+func AllPIDs() ([]int, error) {
+	var pids []int
+	err := eachPID(func(pid int) { pids = append(pids, pid) })
+	return pids, err
+}
+
+// Args is pid's argument vector; empty for a zombie or a kernel thread.
+func Args(pid int) ([]string, error) {
+	return nulList(pid, "cmdline")
+}
+
+// Environ is the environment pid was started with (what execve got, not
+// later changes), as KEY=value strings. Only the process's own user (or
+// root) may read it.
+func Environ(pid int) ([]string, error) {
+	return nulList(pid, "environ")
+}
+
+func nulList(pid int, file string) ([]string, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
+	if err != nil {
+		return nil, fmt.Errorf("osprobe: %s of pid %d: %w", file, pid, err)
+	}
+	if len(data) == 0 {
+		return nil, nil
+	}
+	return strings.Split(strings.TrimSuffix(string(data), "\x00"), "\x00"), nil
+}

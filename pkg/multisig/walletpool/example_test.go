@@ -2,6 +2,7 @@ package walletpool_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 
@@ -20,7 +21,7 @@ func ExampleStartSupervisor() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer sup.Stop(ctx) // SIGTERM: the servers save their wallets
+	defer sup.Stop(ctx) // SIGTERM (the servers save their wallets), SIGKILL after StopTimeout
 
 	pool, err := walletpool.NewPool(sup.Servers(), walletpool.PoolOptions{MaxWaiters: 16})
 	if err != nil {
@@ -57,4 +58,48 @@ func ExampleNewExternal() {
 	}
 	defer pool.Close()
 	fmt.Println(pool.Stats())
+}
+
+// External servers named on the command line carry no credentials; their
+// login comes from the environment or a 0600 file.
+func ExampleParseExternal() {
+	_, err := walletpool.ParseExternal("http://user:secret@127.0.0.1:18083", walletpool.FromCommandLine)
+	fmt.Println(errors.Is(err, walletpool.ErrCredentialsInArgs))
+
+	ext, err := walletpool.ParseExternal("http://127.0.0.1:18083", walletpool.FromCommandLine)
+	if err != nil {
+		log.Fatal(err)
+	}
+	logins, err := walletpool.LoadLogins("escrowd:secret", "") // ESCROWD_WALLET_RPC_LOGIN's value
+	if err != nil {
+		log.Fatal(err)
+	}
+	ext = logins.Apply([]walletpool.External{ext})[0]
+	fmt.Println(ext.URL, ext.Username)
+	// Output:
+	// true
+	// http://127.0.0.1:18083 escrowd
+}
+
+// Before adopting a wallet opened earlier, check that it is still the one
+// open. Needs monero-wallet-rpc: compiled, not run.
+func ExampleServer_CheckOpen() {
+	ctx := context.Background()
+	sup, err := walletpool.StartSupervisor(ctx, walletpool.SupervisorConfig{Count: 1, WalletDir: "data/wallets"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sup.Stop(ctx)
+	s := sup.Servers()[0]
+	if err := s.Client().CreateWallet(ctx, "reserve-1", "password"); err != nil {
+		log.Fatal(err)
+	}
+	opened, err := s.Opened(ctx) // keep with the wallet's name
+	if err != nil {
+		log.Fatal(err)
+	}
+	// ... later, under the lease that adopts it:
+	if err := s.CheckOpen(ctx, opened); errors.Is(err, walletpool.ErrWrongWallet) {
+		fmt.Println("not adopted: create a new wallet instead")
+	}
 }

@@ -6,8 +6,9 @@ import (
 )
 
 // freePort asks the kernel for a free loopback port. Another process may take
-// it before monero-wallet-rpc binds it; the supervisor then sees the process
-// exit and retries with another port.
+// it before monero-wallet-rpc binds it; the supervisor then sees its process
+// exit, or finds that what answers on the port is not its process
+// (verifyOwn), and retries with another port.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"regexp"
 	"runtime"
@@ -84,6 +85,7 @@ func serverArgs(cfg SupervisorConfig, port int, logFile, configFile string) []st
 func spawn(cfg SupervisorConfig, binary string, port int, logFile, configFile string, wg *sync.WaitGroup) (*proc, error) {
 	cmd := exec.Command(binary, serverArgs(cfg, port, logFile, configFile)...)
 	cmd.Dir = cfg.LogDir // it may drop files in its working directory
+	cmd.Env = childEnv(cfg.WalletDir, os.Getpid())
 	out := &tailBuffer{max: 4096}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = sysProcAttr()
@@ -139,6 +141,26 @@ func waitReady(ctx context.Context, p *proc, c *walletrpc.Client) error {
 		case <-t.C:
 		}
 	}
+}
+
+// verifyOwn confirms that the server answering on port is p: the socket
+// listening there is p's, and the server proves that it holds client's
+// credentials (walletrpc.Client.VerifyServer). Either failure wraps
+// errNotOurs, and the caller tries another port.
+func verifyOwn(ctx context.Context, p *proc, port int, client *walletrpc.Client) error {
+	if p.hasExited() {
+		return fmt.Errorf("%w: %w", errExited, p.exitError())
+	}
+	if err := checkListener(p.cmd.Process.Pid, port); err != nil {
+		return err
+	}
+	if err := client.VerifyServer(ctx); err != nil {
+		if errors.Is(err, walletrpc.ErrForeignServer) {
+			return fmt.Errorf("%w: %w", errNotOurs, err)
+		}
+		return err
+	}
+	return nil
 }
 
 // terminate sends SIGTERM (monero-wallet-rpc saves the open wallet), waits

@@ -67,10 +67,14 @@ func (m *member) current() *proc {
 	return m.cur
 }
 
-// StartSupervisor validates cfg, prepares the directories, starts cfg.Count
-// processes in parallel and returns once each answers get_version. If any
-// cannot start, the others are stopped and the error says why. ctx bounds the
-// start only; the processes run until Stop.
+// StartSupervisor validates cfg, prepares the directories, kills the servers
+// a crashed run left on cfg.WalletDir (see reapOrphans), starts cfg.Count
+// processes in parallel and returns once each answers get_version and has
+// proved to be the process started (verifyOwn). If any cannot start, the
+// others are stopped and the error says why. Servers of another escrowd
+// still running on the same wallet directory make it fail with
+// ErrWalletDirInUse. ctx bounds the start only; the processes run until
+// Stop.
 func StartSupervisor(ctx context.Context, cfg SupervisorConfig) (*Supervisor, error) {
 	return startSupervisor(ctx, cfg, freePort)
 }
@@ -92,6 +96,9 @@ func startSupervisor(ctx context.Context, cfg SupervisorConfig, pickPort func() 
 		if err := privateDir(dir); err != nil {
 			return nil, err
 		}
+	}
+	if _, err := reapOrphans(ctx, cfg.WalletDir, cfg.Logger); err != nil {
+		return nil, err
 	}
 
 	stopCtx, cancel := context.WithCancel(context.Background())
@@ -178,7 +185,7 @@ func (s *Supervisor) start(ctx context.Context, m *member, port int) error {
 			return nil
 		}
 		errs = append(errs, fmt.Errorf("port %d: %w", port, err))
-		if !errors.Is(err, errExited) || ctx.Err() != nil {
+		if !errors.Is(err, errExited) && !errors.Is(err, errNotOurs) || ctx.Err() != nil {
 			break
 		}
 	}
@@ -215,6 +222,14 @@ func (s *Supervisor) startOn(ctx context.Context, m *member, port int) error {
 	if err := waitReady(readyCtx, p, client); err != nil {
 		// Never leave a half-started process behind; it has saved nothing.
 		terminate(context.Background(), p, 0)
+		return err
+	}
+	// Whatever answered may be a process that took the port first: before
+	// anyone sends it a wallet password, make sure it is ours.
+	if err := verifyOwn(readyCtx, p, port, client); err != nil {
+		terminate(context.Background(), p, 0)
+		s.log.Warn("wallet RPC server port answered by another process; trying another port",
+			"server", m.srv.id, "port", port, "err", err)
 		return err
 	}
 	m.srv.ep.Store(&endpoint{url: url, client: client})

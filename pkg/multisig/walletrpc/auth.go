@@ -1,9 +1,17 @@
 package walletrpc
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/icholy/digest"
 )
@@ -66,4 +74,121 @@ func (b *turnBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.release()
 	return err
+}
+
+// ErrForeignServer: the server at the client's URL does not prove that it
+// holds the client's credentials (VerifyServer). Whatever answers there is
+// not the server the credentials were made for: nothing secret may be sent
+// to it.
+var ErrForeignServer = errors.New("wallet rpc server does not hold our credentials")
+
+// verifyBody is the request VerifyServer sends: it carries nothing secret.
+const verifyBody = `{"jsonrpc":"2.0","id":0,"method":"get_version"}`
+
+// VerifyServer checks, before anything secret is sent, that the server at
+// the client's URL is the one that holds the client's Digest credentials.
+// Digest never sends the password, and a server that answers 200 to
+// anything would pass a plain get_version; so it makes three requests, each
+// on a connection of its own (epee keeps one digest session per connection):
+//
+//  1. without credentials: the answer must be 401 with a Digest challenge;
+//  2. with the right user and a wrong password: it must be 401 again;
+//  3. with the right credentials: it must be 200 with a JSON-RPC result.
+//
+// Only a server that can check the digest response, so that knows the
+// password, tells 2 from 3. A failed check wraps ErrForeignServer; a server
+// that cannot be reached wraps ErrUnavailable. A client without credentials
+// cannot verify anything: that is an error too.
+func (c *Client) VerifyServer(ctx context.Context) error {
+	if c.user == "" {
+		return fmt.Errorf("walletrpc: verify %s: the client has no credentials to verify", c.endpoint)
+	}
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.timeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	wrong := make([]byte, 16)
+	if _, err := rand.Read(wrong); err != nil {
+		return fmt.Errorf("walletrpc: verify %s: %w", c.endpoint, err)
+	}
+	probes := []struct {
+		what     string
+		user     string
+		pass     string
+		wantCode int
+	}{
+		{"no credentials", "", "", http.StatusUnauthorized},
+		{"a wrong password", c.user, hex.EncodeToString(wrong), http.StatusUnauthorized},
+		{"our credentials", c.user, c.pass, http.StatusOK},
+	}
+	for _, p := range probes {
+		code, body, err := c.probe(ctx, p.user, p.pass)
+		if err != nil {
+			return err
+		}
+		if code != p.wantCode {
+			return fmt.Errorf("walletrpc: verify %s: with %s it answered HTTP %d, want %d: %w",
+				c.endpoint, p.what, code, p.wantCode, ErrForeignServer)
+		}
+		if code == http.StatusOK {
+			var r response
+			if json.Unmarshal(body, &r) != nil || r.Error != nil || len(r.Result) == 0 || r.Result[0] != '{' {
+				return fmt.Errorf("walletrpc: verify %s: get_version answered no result: %w", c.endpoint, ErrForeignServer)
+			}
+		}
+	}
+	return nil
+}
+
+// probe posts get_version on a fresh connection; with user set it answers
+// the server's Digest challenge with user and pass. It returns the final
+// status code and body. A 401 without a Digest challenge is ErrForeignServer.
+func (c *Client) probe(ctx context.Context, user, pass string) (int, []byte, error) {
+	tr := newTransport()
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(auth string) (*http.Response, []byte, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.postURL, strings.NewReader(verifyBody))
+		if err != nil {
+			return nil, nil, fmt.Errorf("walletrpc: verify %s: %w", c.endpoint, err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		res, err := hc.Do(req)
+		if err != nil {
+			return nil, nil, c.transportError(ctx, "get_version", err)
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(io.LimitReader(res.Body, 1<<16))
+		if err != nil {
+			return nil, nil, c.transportError(ctx, "get_version", err)
+		}
+		return res, body, nil
+	}
+	res, body, err := post("")
+	if err != nil {
+		return 0, nil, err
+	}
+	if res.StatusCode != http.StatusUnauthorized {
+		return res.StatusCode, body, nil
+	}
+	chal, err := digest.FindChallenge(res.Header)
+	if err != nil {
+		return 0, nil, fmt.Errorf("walletrpc: verify %s: 401 without a usable Digest challenge: %w", c.endpoint, ErrForeignServer)
+	}
+	if user == "" {
+		return res.StatusCode, body, nil
+	}
+	cred, err := digest.Digest(chal, digest.Options{Method: http.MethodPost, URI: res.Request.URL.RequestURI(), Count: 1, Username: user, Password: pass})
+	if err != nil {
+		return 0, nil, fmt.Errorf("walletrpc: verify %s: %w: %w", c.endpoint, err, ErrForeignServer)
+	}
+	res, body, err = post(cred.String())
+	if err != nil {
+		return 0, nil, err
+	}
+	return res.StatusCode, body, nil
 }
