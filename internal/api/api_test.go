@@ -118,6 +118,9 @@ func (f *fixture) do(t *testing.T, method, path, body string, header http.Header
 	if err != nil {
 		t.Fatal(err)
 	}
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
