@@ -221,11 +221,20 @@ func TestTracesDirChecked(t *testing.T) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if os.Geteuid() != 0 {
-		// Owned by another user: root's /, which no test user owns.
-		if err := checkTracesDir("/"); err == nil || !strings.Contains(err.Error(), "belongs to user 0") {
-			t.Errorf("/: %v", err)
+	// Owned by another user: as root, a directory given to nobody (65534);
+	// as another user, root's /.
+	other, owner := "/", "belongs to user 0"
+	if os.Geteuid() == 0 {
+		other, owner = filepath.Join(t.TempDir(), "nobodys"), "belongs to user 65534"
+		if err := os.Mkdir(other, 0o700); err != nil {
+			t.Fatal(err)
 		}
+		if err := os.Chown(other, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := checkTracesDir(other); err == nil || !strings.Contains(err.Error(), owner) {
+		t.Errorf("%s: %v, want %q", other, err, owner)
 	}
 }
 
