@@ -78,7 +78,9 @@ func New(cfg Config) (*Exporter, error) {
 // and a new version of the file of a recent escrow that a late span belongs
 // to. It waits only when the writer's queue is full, or, with
 // Config.WaitForFiles, until the files it queued are durable; then it
-// returns their write errors too. Escrows go on regardless.
+// returns their write errors too. With WaitForFiles both waits together
+// last at most Config.MaxFileWait. Escrows go on regardless. Spans whose
+// parent is remote are not kept (counted in Stats.RemoteParentSpans).
 func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
 	// Taking what is kept outside the lock lets concurrent callers overlap.
 	kept := make([]spanconv.Kept, 0, len(spans))
@@ -94,13 +96,6 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 			continue
 		}
 		kept = append(kept, spanconv.Keep(ro, e.cfg.IncludeOTLP))
-	}
-	if e.cfg.WaitForFiles {
-		// Bounded: a hung traces disk must not hold the escrow whose root
-		// this may be (its state is recorded after its root span ends).
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, e.cfg.MaxFileWait)
-		defer cancel()
 	}
 
 	e.mu.Lock()
@@ -136,6 +131,14 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		}
 	}
 
+	if e.cfg.WaitForFiles && len(toWrite) > 0 {
+		// Bounded: a hung traces disk must not hold the escrow whose root
+		// this is (its state is recorded after its root span ends). Only
+		// here, where a call may wait: most spans write no file.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.cfg.MaxFileWait)
+		defer cancel()
+	}
 	var errs []error
 	var jobs []*fileJob
 	for _, tb := range toWrite {
