@@ -13,8 +13,9 @@ import (
 // ReadTimeout for a whole request (headers within readHeaderTimeout), an
 // idle keep-alive connection is closed after IdleTimeout, headers are at
 // most maxHeaderBytes. There is no write timeout: a ?wait= answer is written
-// when its escrow ends, up to api.DefaultMaxWait later (the handler lifts the
-// read deadline once it has the body). With --tls-cert it serves TLS 1.2+.
+// when its escrow ends, up to api.DefaultMaxWait later (the read timeout
+// bounds reading the request only; TestHostileClients waits past it). With
+// --tls-cert it serves TLS 1.2+.
 func newHTTPServer(cfg config, h http.Handler, logger *slog.Logger) *http.Server {
 	srv := &http.Server{
 		Handler:           h,

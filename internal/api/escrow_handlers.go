@@ -30,12 +30,6 @@ func (h *handlers) initEscrow(c echo.Context) error {
 	if err != nil {
 		return fail(http.StatusBadRequest, "%s", err.Error())
 	}
-	if wait > 0 {
-		// The whole request is in: the server's read timeout, meant for
-		// slow senders, must not end a ?wait= answer (its expiry would
-		// cancel the request's context). No-op where unsupported.
-		_ = http.NewResponseController(c.Response()).SetReadDeadline(time.Time{})
-	}
 	ctx := c.Request().Context()
 	e, err := h.cfg.Service.Submit(ctx, req)
 	switch {
