@@ -26,6 +26,17 @@ const (
 	defaultDataDir         = "data"
 	defaultPoolSize        = 9 // three escrows at a time in leased mode
 	defaultShutdownTimeout = time.Minute
+	// The HTTP server's bounds: a whole request (headers and body, at most
+	// 64 KiB) arrives well within the read timeout; a keep-alive connection
+	// idle longer is closed. Neither bounds a ?wait= answer, which is written
+	// as the escrow ends.
+	defaultReadTimeout = 20 * time.Second
+	defaultIdleTimeout = 30 * time.Second
+	readHeaderTimeout  = 10 * time.Second
+	maxHeaderBytes     = 32 << 10
+	// minTokenBytes is the shortest API token accepted: 32 bytes, e.g. the
+	// 64 hex characters of `openssl rand -hex 32`.
+	minTokenBytes = 32
 )
 
 // config is escrowd's configuration: flags over ESCROWD_* variables over defaults.
@@ -46,6 +57,11 @@ type config struct {
 	MasterSecretFile string // "" = <data>/master.key
 	APIToken         string
 	JaegerUI         string // "" = no Jaeger links on the pages
+	TLSCert, TLSKey  string // both or neither: serve HTTPS
+	BehindTLSProxy   bool   // a TLS-terminating proxy is in front: plain HTTP off loopback is allowed
+	TrustedProxies   []*net.IPNet
+	ReadTimeout      time.Duration
+	IdleTimeout      time.Duration
 	LogLevel         slog.Level
 	ShowVersion      bool
 
@@ -65,7 +81,13 @@ type setting struct {
 }
 
 var settings = []setting{
-	{"listen", "ESCROWD_LISTEN", "address to serve the API on (host:port); a non-loopback address requires ESCROWD_API_TOKEN"},
+	{"listen", "ESCROWD_LISTEN", "address to serve the API on (host:port); a non-loopback address requires ESCROWD_API_TOKEN and TLS (--tls-cert/--tls-key, or --behind-tls-proxy)"},
+	{"tls-cert", "ESCROWD_TLS_CERT", "PEM certificate (chain) file: serve HTTPS; needs --tls-key. The session cookie of the pages is then Secure"},
+	{"tls-key", "ESCROWD_TLS_KEY", "PEM private key file of --tls-cert"},
+	{"behind-tls-proxy", "ESCROWD_BEHIND_TLS_PROXY", "true when a TLS-terminating reverse proxy is in front: allows plain HTTP on a non-loopback --listen and makes the session cookie Secure; true or false"},
+	{"trusted-proxy", "ESCROWD_TRUSTED_PROXIES", "reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client (logs, client.address, login throttle); default none: the socket's peer is the client"},
+	{"read-timeout", "ESCROWD_READ_TIMEOUT", "how long a client may take to send a whole request (headers and body); slower ones are cut off"},
+	{"idle-timeout", "ESCROWD_IDLE_TIMEOUT", "how long an idle keep-alive connection stays open"},
 	{"data-dir", "ESCROWD_DATA_DIR", "directory for the escrow database (escrowd.db), wallets/, logs/ and master.key; created 0700"},
 	{"traces-dir", "ESCROWD_TRACES_DIR", "directory for the escrow_<id>.json trace files when instrumentation is on (default ./traces)"},
 	{"instrument", "ENABLE_INSTRUMENTATION", "trace escrows (OpenTelemetry: trace files, and OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set); true or false"},
@@ -95,6 +117,8 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (c
 		PoolSize:        defaultPoolSize,
 		Reserve:         -1,
 		ShutdownTimeout: defaultShutdownTimeout,
+		ReadTimeout:     defaultReadTimeout,
+		IdleTimeout:     defaultIdleTimeout,
 		LogLevel:        slog.LevelInfo,
 		APIToken:        getenv("ESCROWD_API_TOKEN"),
 		source:          map[string]string{},
@@ -170,8 +194,11 @@ Every flag can be set by its environment variable; the flag wins.
 
 Environment only:
   ESCROWD_WALLET_RPC_LOGIN   user:pass for the external wallet servers (--wallet-rpc) whose URL has none
-  ESCROWD_API_TOKEN   bearer token required on /api/ and /ui/ (required when --listen is not loopback);
-                      browsers give it once in the form at /ui/login, which sets a session cookie
+  ESCROWD_API_TOKEN   bearer token required on /api/ and /ui/ (required when --listen is not loopback),
+                      at least 32 bytes (e.g. openssl rand -hex 32); browsers give it once in the form at
+                      /ui/login, which sets a session cookie; wrong tokens there are throttled per client.
+                      Without it only loopback Host names are served (DNS rebinding guard), and every
+                      POST must be Content-Type: application/json from no foreign Origin (CSRF guard)
   OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_SDK_DISABLED   OpenTelemetry settings
   ESCROWD_TRACE_FILES=0, ESCROWD_TRACE_OTLP_SECTION=1   trace file options
 
@@ -193,6 +220,9 @@ type value struct {
 	// own message quotes the raw value, credentials included.
 	flagErr *error
 }
+
+// IsBoolFlag lets --behind-tls-proxy stand alone (flag.Value's boolFlag).
+func (v *value) IsBoolFlag() bool { return v.name == "behind-tls-proxy" }
 
 func (v *value) Set(s string) error {
 	err := v.set(s)
@@ -267,6 +297,34 @@ func (v *value) set(s string) error {
 		c.MasterSecretFile = s
 	case "jaeger-ui":
 		c.JaegerUI = s
+	case "tls-cert":
+		c.TLSCert = s
+	case "tls-key":
+		c.TLSKey = s
+	case "behind-tls-proxy":
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return errors.New("want true or false")
+		}
+		c.BehindTLSProxy = b
+	case "trusted-proxy":
+		if first {
+			c.TrustedProxies = nil
+		}
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			n, err := parseProxy(p)
+			if err != nil {
+				return err
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
+		}
+	case "read-timeout":
+		return setDuration(&c.ReadTimeout, s)
+	case "idle-timeout":
+		return setDuration(&c.IdleTimeout, s)
 	case "log-level":
 		var l slog.Level
 		if err := l.UnmarshalText([]byte(s)); err != nil {
@@ -332,10 +390,51 @@ func (v *value) String() string {
 		return c.MasterSecretFile
 	case "jaeger-ui":
 		return c.JaegerUI
+	case "tls-cert":
+		return c.TLSCert
+	case "tls-key":
+		return c.TLSKey
+	case "behind-tls-proxy":
+		return strconv.FormatBool(c.BehindTLSProxy)
+	case "trusted-proxy":
+		nets := make([]string, len(c.TrustedProxies))
+		for i, n := range c.TrustedProxies {
+			nets[i] = n.String()
+		}
+		return strings.Join(nets, ",")
+	case "read-timeout":
+		return c.ReadTimeout.String()
+	case "idle-timeout":
+		return c.IdleTimeout.String()
 	case "log-level":
 		return c.LogLevel.String()
 	}
 	return ""
+}
+
+func setDuration(dst *time.Duration, s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("want a duration such as 20s or 1m")
+	}
+	*dst = d
+	return nil
+}
+
+// parseProxy reads a trusted proxy: a CIDR, or one address (a /32 or /128).
+func parseProxy(s string) (*net.IPNet, error) {
+	if _, n, err := net.ParseCIDR(s); err == nil {
+		return n, nil
+	}
+	ip := net.ParseIP(s)
+	if ip == nil {
+		return nil, fmt.Errorf("%q: want an IP address or a CIDR such as 10.0.0.0/8", s)
+	}
+	bits := 128
+	if ip4 := ip.To4(); ip4 != nil {
+		ip, bits = ip4, 32
+	}
+	return &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}, nil
 }
 
 func redact(name, v string) string {
@@ -405,6 +504,24 @@ func (c config) validate() error {
 		if !loopback(host) && c.APIToken == "" {
 			add("%s is not a loopback address: set ESCROWD_API_TOKEN so that the API requires a bearer token, or listen on 127.0.0.1", c.where("listen", "--listen="+c.Listen))
 		}
+		if !loopback(host) && c.TLSCert == "" && !c.BehindTLSProxy {
+			add("%s is not a loopback address: the token and the session cookie would cross the network in clear; serve HTTPS with --tls-cert and --tls-key, or say that a TLS-terminating proxy is in front with --behind-tls-proxy", c.where("listen", "--listen="+c.Listen))
+		}
+	}
+	if c.APIToken != "" && len(c.APIToken) < minTokenBytes {
+		add("ESCROWD_API_TOKEN is %d bytes long: at least %d are needed so that it cannot be guessed (e.g. openssl rand -hex 32)", len(c.APIToken), minTokenBytes)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		add("%s, %s: give both the certificate and its key, or neither", c.where("tls-cert", "--tls-cert (unset)"), c.where("tls-key", "--tls-key (unset)"))
+	}
+	if c.TLSCert != "" && c.BehindTLSProxy {
+		add("%s with %s: escrowd serves TLS itself or sits behind a TLS proxy, not both", c.where("tls-cert", "--tls-cert"), c.where("behind-tls-proxy", "--behind-tls-proxy"))
+	}
+	if c.ReadTimeout <= 0 {
+		add("%s: must be positive, e.g. 20s", c.where("read-timeout", "--read-timeout"))
+	}
+	if c.IdleTimeout <= 0 {
+		add("%s: must be positive, e.g. 30s", c.where("idle-timeout", "--idle-timeout"))
 	}
 	if c.DataDir == "" {
 		add("%s: the data directory must not be empty", c.where("data-dir", "--data-dir"))

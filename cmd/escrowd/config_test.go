@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -58,6 +61,21 @@ func TestConfigErrors(t *testing.T) {
 			[]string{"--jaeger-ui=http://***@127.0.0.1:16686: the pages show this URL in their links: no user:password@ in it"}},
 		{"Jaeger UI with a query", []string{"--jaeger-ui", "http://127.0.0.1:16686/?x=1"}, nil,
 			[]string{"--jaeger-ui=http://127.0.0.1:16686/?x=1: want a base URL without ?query"}},
+		{"short token", nil, map[string]string{"ESCROWD_API_TOKEN": "s3cret"},
+			[]string{"ESCROWD_API_TOKEN is 6 bytes long: at least 32 are needed"}},
+		{"public listen without TLS", []string{"--listen", "0.0.0.0:8080"}, map[string]string{"ESCROWD_API_TOKEN": token32},
+			[]string{"--listen=0.0.0.0:8080 is not a loopback address: the token and the session cookie would cross the network in clear", "--tls-cert and --tls-key", "--behind-tls-proxy"}},
+		{"certificate without key", []string{"--tls-cert", "c.pem"}, nil,
+			[]string{"--tls-cert=c.pem, --tls-key (unset): give both the certificate and its key"}},
+		{"TLS and a TLS proxy", []string{"--tls-cert", "c.pem", "--tls-key", "k.pem", "--behind-tls-proxy"}, nil,
+			[]string{"not both"}},
+		{"proxy flag not a bool", nil, map[string]string{"ESCROWD_BEHIND_TLS_PROXY": "yes please"},
+			[]string{"ESCROWD_BEHIND_TLS_PROXY=yes please: want true or false"}},
+		{"trusted proxy not an address", []string{"--trusted-proxy", "10.0.0.0/8,proxy.local"}, nil,
+			[]string{`--trusted-proxy=10.0.0.0/8,proxy.local: "proxy.local": want an IP address or a CIDR`}},
+		{"zero read timeout", []string{"--read-timeout", "0s"}, nil, []string{"--read-timeout=0s: must be positive"}},
+		{"idle timeout not a duration", nil, map[string]string{"ESCROWD_IDLE_TIMEOUT": "30"},
+			[]string{"ESCROWD_IDLE_TIMEOUT=30: want a duration"}},
 		{"several at once", []string{"--pool-size", "2", "--listen", "0.0.0.0:1"}, nil,
 			[]string{"--pool-size=2", "--listen=0.0.0.0:1"}},
 	}
@@ -117,6 +135,108 @@ func TestConfigSources(t *testing.T) {
 	}
 	if len(c.WalletRPC) != 2 || c.WalletRPC[1].URL != "http://127.0.0.1:8" {
 		t.Fatalf("wallet rpc %+v", c.WalletRPC)
+	}
+}
+
+// token32 is a token of the shortest accepted length.
+const token32 = "0123456789abcdef0123456789abcdef"
+
+// TestNetworkSettings: the settings of a listener off loopback, each as it
+// is accepted.
+func TestNetworkSettings(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		env   map[string]string
+		check func(c config) bool
+	}{
+		{"TLS off loopback", []string{"--listen", "0.0.0.0:8443", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, map[string]string{"ESCROWD_API_TOKEN": token32},
+			func(c config) bool { return c.TLSCert == "c.pem" && c.TLSKey == "k.pem" && !c.BehindTLSProxy }},
+		{"behind a TLS proxy", []string{"--listen", "10.0.0.5:8080", "--behind-tls-proxy"}, map[string]string{"ESCROWD_API_TOKEN": token32},
+			func(c config) bool { return c.BehindTLSProxy }},
+		{"proxy from the environment", []string{"--listen", "10.0.0.5:8080"}, map[string]string{"ESCROWD_API_TOKEN": token32, "ESCROWD_BEHIND_TLS_PROXY": "true"},
+			func(c config) bool { return c.BehindTLSProxy }},
+		{"trusted proxies", []string{"--trusted-proxy", "10.0.0.0/8, 192.0.2.7", "--trusted-proxy", "::1"}, nil,
+			func(c config) bool {
+				return len(c.TrustedProxies) == 3 && c.TrustedProxies[0].String() == "10.0.0.0/8" &&
+					c.TrustedProxies[1].String() == "192.0.2.7/32" && c.TrustedProxies[2].String() == "::1/128"
+			}},
+		{"timeouts", []string{"--read-timeout", "5s"}, map[string]string{"ESCROWD_IDLE_TIMEOUT": "1m"},
+			func(c config) bool { return c.ReadTimeout == 5*time.Second && c.IdleTimeout == time.Minute }},
+		{"long token on loopback", nil, map[string]string{"ESCROWD_API_TOKEN": token32 + "x"},
+			func(c config) bool { return c.APIToken == token32+"x" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseConfig(tt.args, envOf(tt.env), &bytes.Buffer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.validate(); err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(c) {
+				t.Errorf("config %+v", c)
+			}
+		})
+	}
+}
+
+// TestHTTPServerBounds: the server that serves the API has every bound set.
+func TestHTTPServerBounds(t *testing.T) {
+	c, err := parseConfig(nil, envOf(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newHTTPServer(c, http.NotFoundHandler(), slog.New(slog.DiscardHandler))
+	if srv.ReadHeaderTimeout != 10*time.Second || srv.ReadTimeout != defaultReadTimeout || srv.IdleTimeout != defaultIdleTimeout ||
+		srv.MaxHeaderBytes != maxHeaderBytes || srv.TLSConfig != nil {
+		t.Errorf("server %+v", srv)
+	}
+	c.ReadTimeout = 2 * time.Second
+	if srv := newHTTPServer(c, http.NotFoundHandler(), slog.New(slog.DiscardHandler)); srv.ReadHeaderTimeout != 2*time.Second {
+		t.Errorf("header timeout %v above the read timeout", srv.ReadHeaderTimeout)
+	}
+}
+
+// TestTracesDirChecked: a traces directory that others can write to, or
+// that is not ours, is refused with what to do.
+func TestTracesDirChecked(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		mode os.FileMode
+		want string
+	}{
+		{0o700, ""}, {0o750, ""}, {0o755, ""},
+		{0o770, "mode 0770: it must not be writable by group or others (chmod go-w"},
+		{0o777, "mode 0777"},
+		{0o1777, "mode 0777"},
+	} {
+		if err := os.Chmod(dir, tt.mode); err != nil {
+			t.Fatal(err)
+		}
+		err := checkTracesDir(dir)
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("mode %o: %v, want %q", tt.mode, err, tt.want)
+		}
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// Owned by another user: as root, a directory given to nobody (65534);
+	// as another user, root's /.
+	other, owner := "/", "belongs to user 0"
+	if os.Geteuid() == 0 {
+		other, owner = filepath.Join(t.TempDir(), "nobodys"), "belongs to user 65534"
+		if err := os.Mkdir(other, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(other, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := checkTracesDir(other); err == nil || !strings.Contains(err.Error(), owner) {
+		t.Errorf("%s: %v, want %q", other, err, owner)
 	}
 }
 

@@ -112,6 +112,9 @@ func (a *answers) call(d *daemon, method, path, body string) (int, map[string]an
 	if err != nil {
 		return 0, nil, err
 	}
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json") // escrowd answers 415 otherwise
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, nil, err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -49,6 +50,12 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 	}()
 	push := func(name string, fn func(context.Context) error) { closers = append(closers, closer{name, fn}) }
 
+	// A bad certificate is reported before anything starts.
+	if cfg.TLSCert != "" {
+		if _, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return fmt.Errorf("TLS certificate --tls-cert=%s with key --tls-key=%s: %w", cfg.TLSCert, cfg.TLSKey, err)
+		}
+	}
 	// Bind first: a taken port is reported before servers are started.
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -61,6 +68,15 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 		return nil
 	})
 
+	// An existing traces directory is checked before the wallet servers
+	// start (a new one is created 0750 by the exporter, checked below).
+	if tcfg.Enabled && tcfg.File && tcfg.FileDir != "" {
+		if _, err := os.Stat(tcfg.FileDir); err == nil {
+			if err := checkTracesDir(tcfg.FileDir); err != nil {
+				return err
+			}
+		}
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -90,6 +106,11 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 		return fmt.Errorf("instrumentation: %w", err)
 	}
 	push("flush and stop trace exporters", tp.Shutdown)
+	if dir := tp.FileDir(); dir != "" {
+		if err := checkTracesDir(dir); err != nil {
+			return err
+		}
+	}
 	if tp.Enabled() {
 		tp.InstallGlobal(0)
 	}
@@ -131,27 +152,40 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 	if err != nil {
 		return err
 	}
+	var hosts []string
+	if host, _, err := net.SplitHostPort(cfg.Listen); err == nil && host != "" {
+		hosts = append(hosts, host)
+	}
 	handler, err := api.New(api.Config{
 		Service: svc, TracesDir: tp.FileDir(), Token: cfg.APIToken, Ready: ready,
 		UI: true, JaegerUIURL: cfg.JaegerUI,
 		TracerProvider: tp.TracerProvider(), Propagator: tp.Propagator(), Logger: logger,
+		Hosts: hosts, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.BehindTLSProxy,
 	})
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	srv := newHTTPServer(cfg, handler, logger)
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() {
+		if cfg.TLSCert != "" {
+			served <- srv.ServeTLS(ln, "", "") // the pair is in srv.TLSConfig
+			return
+		}
+		served <- srv.Serve(ln)
+	}()
 
+	base := scheme + "://" + ln.Addr().String()
 	logger.Info("escrowd ready", "version", version, "listen", ln.Addr().String(), "mode", cfg.Mode,
 		"wallet_servers", len(servers), "max_in_flight", cfg.maxInFlight(), "data_dir", cfg.DataDir,
 		"traces_dir", tp.FileDir(), "instrumentation", tp.Enabled(), "api_token", cfg.APIToken != "",
-		"ui", "http://"+ln.Addr().String()+"/ui/", "jaeger_ui", cfg.JaegerUI)
-	fmt.Fprintf(stdout, "escrowd listening on http://%s\n", ln.Addr())
+		"tls", cfg.TLSCert != "", "behind_tls_proxy", cfg.BehindTLSProxy, "trusted_proxies", len(cfg.TrustedProxies),
+		"ui", base+"/ui/", "jaeger_ui", cfg.JaegerUI)
+	fmt.Fprintf(stdout, "escrowd listening on %s\n", base)
 
 	select {
 	case <-ctx.Done():

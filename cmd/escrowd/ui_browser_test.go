@@ -235,7 +235,7 @@ func TestUIBrowser(t *testing.T) {
 	// 3. With a token, the same pages need it: a browser gets the login
 	// form, and the form's cookie opens them.
 	d.stop(syscall.SIGTERM)
-	const token = "ui-browser-test-token"
+	const token = "ui-browser-test-token-of-32-bytes+"
 	t.Setenv("ESCROWD_API_TOKEN", token)
 	d = startDaemon(t, dir, "--pool-size", "3", "--reserve", "0")
 	page := "/ui/escrow/" + failedID

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -56,6 +57,8 @@ type options struct {
 	tracesDir   bool
 	gate        bool
 	ready       func() bool
+	proxies     []*net.IPNet
+	ui          bool
 }
 
 func newFixture(t *testing.T, o options) *fixture {
@@ -91,7 +94,7 @@ func newFixture(t *testing.T, o options) *fixture {
 	f.spans = tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(f.spans))
 	h, err := api.New(api.Config{Service: f.svc, TracesDir: f.tracesDir, Token: o.token, Ready: o.ready,
-		TracerProvider: tp, Propagator: propagation.TraceContext{}})
+		TracerProvider: tp, Propagator: propagation.TraceContext{}, TrustedProxies: o.proxies, UI: o.ui})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +120,9 @@ func (f *fixture) do(t *testing.T, method, path, body string, header http.Header
 	req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range header {
 		req.Header[k] = v

@@ -3,8 +3,17 @@
 //
 // New builds the handler from a Config. Every error is a JSON object
 // {"error": "..."} that says what is wrong; a refused request stores nothing.
-// Each request is an OpenTelemetry server span (W3C trace context accepted),
-// and the escrow it starts links back to it from its own trace.
+// Each authenticated request is an OpenTelemetry server span (W3C trace
+// context accepted), and the escrow it starts links back to it from its own
+// trace; a request refused 401 has no span.
+//
+// Before anything else, requests a browser sent from another site are
+// refused: a foreign Origin is 403, a POST that is not application/json 415,
+// and, when no token is set, a Host that is not loopback, localhost or the
+// configured name 421 (DNS rebinding). The client's address is the socket's
+// peer unless Config.TrustedProxies says whose X-Forwarded-For to believe.
+// Trace files are opened under the traces directory as an os.Root, regular
+// files only: never through a link.
 //
 // With Config.UI it also serves the pages of internal/ui under /ui/ over the
 // same escrows and the traces directory. When Config.Token is set the pages

@@ -36,10 +36,10 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 				msg = http.StatusText(code)
 			}
 			if he.Internal != nil {
-				logger.Warn("request failed", "method", c.Request().Method, "path", c.Path(), "status", code, "err", he.Internal)
+				logger.Warn("request failed", "method", c.Request().Method, "path", c.Path(), "status", code, "remote", c.RealIP(), "err", he.Internal)
 			}
 		} else {
-			logger.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
+			logger.Error("request failed", "method", c.Request().Method, "path", c.Path(), "remote", c.RealIP(), "err", err)
 		}
 		var werr error
 		if c.Request().Method == http.MethodHead {

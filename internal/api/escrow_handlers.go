@@ -5,8 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -128,8 +126,9 @@ func (h *handlers) getEscrow(c echo.Context) error {
 }
 
 // getTrace is GET /api/escrow/:id/trace: the escrow's escrow_<id>.json. The
-// path is built from the stored escrow's ID by escrowtrace.FileName, never
-// from the request.
+// name is built from the stored escrow's ID by escrowtrace.FileName, never
+// from the request, and opened by openTraceFile: a regular file in the
+// traces directory, never through a link.
 func (h *handlers) getTrace(c echo.Context) error {
 	e, err := h.lookup(c)
 	if err != nil {
@@ -142,14 +141,17 @@ func (h *handlers) getTrace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(filepath.Join(h.cfg.TracesDir, name))
-	if errors.Is(err, os.ErrNotExist) {
-		if !e.Status.Final() {
-			return fail(http.StatusNotFound, "no trace file for escrow %s yet: it is %s, its trace is written as it ends", e.ID, e.Status)
-		}
+	f, err := openTraceFile(h.cfg.TracesDir, name)
+	switch {
+	case isMissing(err) && !e.Status.Final():
+		return fail(http.StatusNotFound, "no trace file for escrow %s yet: it is %s, its trace is written as it ends", e.ID, e.Status)
+	case isMissing(err):
 		return fail(http.StatusNotFound, "no trace file for escrow %s (%s) in the traces directory: it was not traced or the file was removed", e.ID, name)
-	}
-	if err != nil {
+	case errors.Is(err, errNotRegular):
+		h.cfg.Logger.Warn("trace file not served: not a regular file (a link or a special file in the traces directory)",
+			"escrow_id", e.ID, "dir", h.cfg.TracesDir, "err", err)
+		return fail(http.StatusNotFound, "the trace file of escrow %s is not a regular file: not served (see escrowd's log)", e.ID)
+	case err != nil:
 		return err
 	}
 	defer f.Close()

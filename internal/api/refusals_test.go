@@ -32,6 +32,7 @@ func TestInitRefusals(t *testing.T) {
 		{"empty buyer", "", `{"buyer_id":"","vendor_id":"v","amount":1}`, 400, "buyer_id: must not be empty"},
 		{"buyer with slash", "", `{"buyer_id":"../x","vendor_id":"v","amount":1}`, 400, "buyer_id: may contain only"},
 		{"vendor 65 chars", "", `{"buyer_id":"b","vendor_id":"` + strings.Repeat("v", 65) + `","amount":1}`, 400, "vendor_id: is 65 bytes long, at most 64"},
+		{"buyer is the vendor", "", `{"buyer_id":"same","vendor_id":"same","amount":1}`, 400, "vendor_id: must differ from buyer_id"},
 		{"amount 0", "", `{"buyer_id":"b","vendor_id":"v","amount":0}`, 400, "amount: must be at least 1"},
 		{"amount negative", "", `{"buyer_id":"b","vendor_id":"v","amount":-5}`, 400, "amount: must not be negative"},
 		{"amount fraction", "", `{"buyer_id":"b","vendor_id":"v","amount":1.5}`, 400, "amount: must be a whole number"},
@@ -73,6 +74,7 @@ func TestBodyLimitWithoutContentLength(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -51,7 +52,18 @@ type Config struct {
 	Propagator propagation.TextMapPropagator
 	// MaxWait caps ?wait=; default DefaultMaxWait.
 	MaxWait time.Duration
-	Logger  *slog.Logger
+	// Hosts are the Host names, besides loopback addresses and localhost,
+	// that requests may name when Token is empty (e.g. the --listen host);
+	// any other is refused (DNS rebinding). With a token any Host is served.
+	Hosts []string
+	// TrustedProxies are the networks of reverse proxies whose
+	// X-Forwarded-For is believed for the client's address (client.address,
+	// the logs, the login throttle). Empty: the socket's peer is the client.
+	TrustedProxies []*net.IPNet
+	// SecureCookies marks the pages' session cookie Secure on every request,
+	// for when a TLS proxy is in front (a direct TLS request gets it anyway).
+	SecureCookies bool
+	Logger        *slog.Logger
 }
 
 // New returns the API's HTTP handler.
@@ -80,11 +92,20 @@ func New(cfg Config) (http.Handler, error) {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(cfg.Logger)
-	// Probes are polled constantly; a span each would drown the escrows' traces.
-	e.Use(serverSpans(cfg.TracerProvider, cfg.Propagator, func(route string) bool {
-		return route == "/healthz" || route == "/readyz"
-	}))
+	e.IPExtractor = clientIP(cfg.TrustedProxies)
+	// Refusals that need no token come first: a request from a page of
+	// another site, or for a name that is not ours, does nothing at all.
+	if cfg.Token == "" {
+		e.Use(hostGuard(cfg.Hosts))
+	}
+	e.Use(originGuard())
 	e.Use(recoverPanics(cfg.Logger))
+
+	// Server spans start only once a request is authenticated, so that
+	// nothing a client without the token sends reaches the trace buffers.
+	// The probes have none: polled constantly, a span each would drown the
+	// escrows' traces.
+	spans := serverSpans(cfg.TracerProvider, cfg.Propagator)
 
 	e.GET("/healthz", h.healthz)
 	e.GET("/readyz", h.readyz)
@@ -93,6 +114,7 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Token != "" {
 		g.Use(bearerAuth(cfg.Token))
 	}
+	g.Use(spans, requireJSON)
 	g.POST("/escrow/init", h.initEscrow)
 	g.GET("/escrow/:id", h.getEscrow)
 	g.GET("/escrow/:id/trace", h.getTrace)
@@ -101,9 +123,25 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.UI {
 		ui.Register(e, uiSource{escrows: cfg.Service, tracesDir: cfg.TracesDir}, ui.Options{
 			JaegerUIURL: cfg.JaegerUIURL, Token: cfg.Token, TracingOff: cfg.TracesDir == "", Logger: cfg.Logger,
+			Middleware: []echo.MiddlewareFunc{spans}, SecureCookies: cfg.SecureCookies,
 		})
 	}
 	return e, nil
+}
+
+// clientIP is where a request's client address comes from: the socket's
+// peer, or, when it is one of the trusted proxies, the nearest address in
+// X-Forwarded-For that is not one of them. Without trusted proxies the
+// header is ignored: any client could write any address into it.
+func clientIP(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 type handlers struct {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"io"
 
 	"github.com/escrowd/escrowd/internal/store"
 	"github.com/escrowd/escrowd/internal/ui"
@@ -21,9 +19,9 @@ type escrowReader interface {
 }
 
 // uiSource is the ui.Source of escrowd: escrows from the store, trace files
-// from the traces directory ("" when instrumentation is off). A trace path is
-// built from the stored escrow's ID by escrowtrace.FileName, never from the
-// request.
+// from the traces directory ("" when instrumentation is off). A trace file's
+// name is built from the stored escrow's ID by escrowtrace.FileName, never
+// from the request.
 type uiSource struct {
 	escrows   escrowReader
 	tracesDir string
@@ -44,33 +42,30 @@ func (s uiSource) List(ctx context.Context, limit int) ([]ui.Entry, error) {
 	return out, nil
 }
 
-// TracePath is the escrow's escrow_<id>.json: ui.ErrNotFound for an unknown
-// escrow or a missing file, ui.ErrTracingOff for a known escrow when there
-// is no traces directory.
-func (s uiSource) TracePath(ctx context.Context, id string) (string, error) {
+// OpenTrace opens the escrow's escrow_<id>.json (see openTraceFile):
+// ui.ErrNotFound for an unknown escrow or a missing file, ui.ErrTracingOff
+// for a known escrow when there is no traces directory.
+func (s uiSource) OpenTrace(ctx context.Context, id string) (io.ReadCloser, error) {
 	e, err := s.escrows.Get(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", fmt.Errorf("escrow %s: %w", id, ui.ErrNotFound)
+		return nil, fmt.Errorf("escrow %s: %w", id, ui.ErrNotFound)
 	}
 	if err != nil {
-		return "", fmt.Errorf("ui: %w", err)
+		return nil, fmt.Errorf("ui: %w", err)
 	}
 	if s.tracesDir == "" {
-		return "", fmt.Errorf("escrow %s: %w", e.ID, ui.ErrTracingOff)
+		return nil, fmt.Errorf("escrow %s: %w", e.ID, ui.ErrTracingOff)
 	}
 	name, err := escrowtrace.FileName(e.ID)
 	if err != nil {
-		return "", fmt.Errorf("escrow %s: %w", e.ID, err)
+		return nil, fmt.Errorf("escrow %s: %w", e.ID, err)
 	}
-	path := filepath.Join(s.tracesDir, name)
-	fi, err := os.Stat(path)
+	f, err := openTraceFile(s.tracesDir, name)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "", fmt.Errorf("escrow %s (%s): no trace file: %w", e.ID, e.Status, ui.ErrNotFound)
+	case isMissing(err):
+		return nil, fmt.Errorf("escrow %s (%s): no trace file: %w", e.ID, e.Status, ui.ErrNotFound)
 	case err != nil:
-		return "", fmt.Errorf("escrow %s: %w", e.ID, err)
-	case !fi.Mode().IsRegular():
-		return "", fmt.Errorf("escrow %s: %s is not a regular file", e.ID, name)
+		return nil, fmt.Errorf("escrow %s: %w", e.ID, err)
 	}
-	return path, nil
+	return f, nil
 }

@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -81,15 +83,18 @@ func TestUISourceList(t *testing.T) {
 	}
 }
 
-func TestUISourceTracePath(t *testing.T) {
+func TestUISourceOpenTrace(t *testing.T) {
 	st := storeWith(t,
 		store.Escrow{ID: "traced", BuyerID: "b", VendorID: "v", Amount: 1, Status: store.StatusReady},
 		store.Escrow{ID: "untraced", BuyerID: "b", VendorID: "v", Amount: 1, Status: store.StatusFailed, Error: "x"},
 		store.Escrow{ID: "running", BuyerID: "b", VendorID: "v", Amount: 1},
 		store.Escrow{ID: "dir", BuyerID: "b", VendorID: "v", Amount: 1, Status: store.StatusReady},
+		store.Escrow{ID: "keylink", BuyerID: "b", VendorID: "v", Amount: 1, Status: store.StatusReady},
+		store.Escrow{ID: "innerlink", BuyerID: "b", VendorID: "v", Amount: 1, Status: store.StatusReady},
+		store.Escrow{ID: "fifo", BuyerID: "b", VendorID: "v", Amount: 1, Status: store.StatusReady},
 	)
 	traces := t.TempDir()
-	if err := os.WriteFile(filepath.Join(traces, "escrow_traced.json"), []byte("{}"), 0o640); err != nil {
+	if err := os.WriteFile(filepath.Join(traces, "escrow_traced.json"), []byte(`{"traced":1}`), 0o640); err != nil {
 		t.Fatal(err)
 	}
 	// A trace file of an escrow the store does not know is not served.
@@ -99,36 +104,60 @@ func TestUISourceTracePath(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(traces, "escrow_dir.json"), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	// Links, out of the directory (to a key) or inside it, and a FIFO (which
+	// would block a reader): none is served.
+	key := filepath.Join(t.TempDir(), "master.key")
+	if err := os.WriteFile(key, []byte("SECRET-KEY"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(key, filepath.Join(traces, "escrow_keylink.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("escrow_traced.json", filepath.Join(traces, "escrow_innerlink.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(traces, "escrow_fifo.json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, dir, id string
-		want          string // the path, when found
+		want          string // the content, when found
 		err           error  // the sentinel, when not
 	}{
-		{"traced", traces, "traced", filepath.Join(traces, "escrow_traced.json"), nil},
+		{"traced", traces, "traced", `{"traced":1}`, nil},
 		{"no file yet", traces, "running", "", ui.ErrNotFound},
 		{"no file", traces, "untraced", "", ui.ErrNotFound},
 		{"unknown escrow", traces, "nobody", "", ui.ErrNotFound},
 		{"file but unknown escrow", traces, "stranger", "", ui.ErrNotFound},
 		{"tracing off", "", "traced", "", ui.ErrTracingOff},
 		{"tracing off, unknown escrow", "", "nobody", "", ui.ErrNotFound},
-		{"a directory", traces, "dir", "", nil},
+		{"a directory", traces, "dir", "", errNotRegular},
+		{"a link to a key", traces, "keylink", "", errNotRegular},
+		{"a link to a trace", traces, "innerlink", "", errNotRegular},
+		{"a fifo", traces, "fifo", "", errNotRegular},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := uiSource{escrows: st, tracesDir: tt.dir}.TracePath(context.Background(), tt.id)
+			rc, err := uiSource{escrows: st, tracesDir: tt.dir}.OpenTrace(context.Background(), tt.id)
 			if tt.want != "" {
-				if err != nil || got != tt.want {
-					t.Fatalf("TracePath = %q, %v; want %q", got, err, tt.want)
+				if err != nil {
+					t.Fatalf("OpenTrace: %v", err)
+				}
+				defer rc.Close()
+				got, err := io.ReadAll(rc)
+				if err != nil || string(got) != tt.want {
+					t.Fatalf("OpenTrace read %q, %v; want %q", got, err, tt.want)
 				}
 				return
 			}
 			if err == nil {
-				t.Fatalf("TracePath = %q, want an error", got)
+				rc.Close()
+				t.Fatal("OpenTrace opened it, want an error")
 			}
-			if tt.err != nil && !errors.Is(err, tt.err) {
+			if !errors.Is(err, tt.err) {
 				t.Errorf("error %v, want %v", err, tt.err)
 			}
-			if tt.err == nil && (errors.Is(err, ui.ErrNotFound) || errors.Is(err, ui.ErrTracingOff)) {
+			if errors.Is(tt.err, errNotRegular) && (errors.Is(err, ui.ErrNotFound) || errors.Is(err, ui.ErrTracingOff)) {
 				t.Errorf("error %v: a broken traces directory is not a 404", err)
 			}
 		})

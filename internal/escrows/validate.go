@@ -40,6 +40,11 @@ func (r Request) Validate() error {
 	if err := validID("vendor_id", r.VendorID); err != nil {
 		return err
 	}
+	// A 2-of-3 escrow where one party holds two of the keys is no escrow:
+	// that party alone could release or refund.
+	if r.BuyerID == r.VendorID {
+		return &ValidationError{Field: "vendor_id", Reason: fmt.Sprintf("must differ from buyer_id (both are %q): the buyer and the vendor each hold their own key", r.VendorID)}
+	}
 	if r.Amount == 0 {
 		return &ValidationError{Field: "amount", Reason: "must be at least 1 atomic unit"}
 	}

@@ -63,6 +63,8 @@ func TestRequestValidate(t *testing.T) {
 		{"space in vendor", escrows.Request{BuyerID: "b", VendorID: "a b", Amount: 1}, "vendor_id"},
 		{"unicode in buyer", escrows.Request{BuyerID: "bü", VendorID: "v", Amount: 1}, "buyer_id"},
 		{"zero amount", escrows.Request{BuyerID: "b", VendorID: "v"}, "amount"},
+		{"buyer is the vendor", escrows.Request{BuyerID: "same_1", VendorID: "same_1", Amount: 1}, "vendor_id"},
+		{"ids differ only in case", escrows.Request{BuyerID: "alice", VendorID: "Alice", Amount: 1}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

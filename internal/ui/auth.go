@@ -14,7 +14,8 @@ import (
 // Sessions of the login form.
 const (
 	// SessionCookie is the cookie the login form sets: HttpOnly,
-	// SameSite=Strict, path /ui/, Secure when the request came over TLS.
+	// SameSite=Strict, path /ui/, Secure when the request came over TLS
+	// (or Options.SecureCookies says a TLS proxy is in front).
 	SessionCookie = "escrowd_ui"
 	// SessionTTL is how long a login lasts.
 	SessionTTL = 12 * time.Hour
@@ -32,6 +33,7 @@ type gate struct {
 	tokenHash [sha256.Size]byte
 	key       []byte
 	now       func() time.Time
+	secure    bool // cookies are Secure even on plain HTTP: a TLS proxy is in front
 }
 
 func newGate(token string, now func() time.Time) *gate {
@@ -83,11 +85,12 @@ func (g *gate) sign(exp string) []byte {
 	return m.Sum(nil)
 }
 
-// sessionCookie is the cookie of a session; an empty value with a negative
-// MaxAge deletes it.
-func sessionCookie(r *http.Request, value string, maxAge int) *http.Cookie {
+// cookie is the cookie of a session; an empty value with a negative MaxAge
+// deletes it. It is Secure when the request came over TLS or a TLS proxy is
+// in front.
+func (g *gate) cookie(r *http.Request, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{
 		Name: SessionCookie, Value: value, Path: "/ui/", MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || g.secure,
 	}
 }

@@ -3,8 +3,10 @@ package ui_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 
 	"github.com/labstack/echo/v4"
@@ -18,11 +20,11 @@ type dirSource struct{ dir string }
 
 func (s dirSource) List(context.Context, int) ([]ui.Entry, error) { return nil, nil }
 
-func (s dirSource) TracePath(_ context.Context, id string) (string, error) {
+func (s dirSource) OpenTrace(_ context.Context, id string) (io.ReadCloser, error) {
 	if id != "race-b" {
-		return "", ui.ErrNotFound
+		return nil, ui.ErrNotFound
 	}
-	return filepath.Join(s.dir, "already_multisig_before_round1.json"), nil
+	return os.Open(filepath.Join(s.dir, "already_multisig_before_round1.json"))
 }
 
 // Mount the pages on escrowd's echo server and open one escrow.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -25,6 +26,9 @@ const (
 	MaxListLimit     = 500
 	// maxErrorChars bounds an escrow's error on the list; its page has it all.
 	maxErrorChars = 240
+	// maxTraceBytes bounds a trace file read for a page: a real one is tens
+	// of KB (a few hundred with the otlp section).
+	maxTraceBytes = 64 << 20
 )
 
 // ContentSecurityPolicy is sent with every page: nothing is loaded from
@@ -46,7 +50,20 @@ type Options struct {
 	// TracingOff says that escrowd writes no trace files, so the list says
 	// why no escrow has a page.
 	TracingOff bool
-	Logger     *slog.Logger
+	// Middleware runs on the pages after the token check (escrowd's server
+	// spans: a request refused 401 gets none). The login form has none.
+	Middleware []echo.MiddlewareFunc
+	// SecureCookies marks the session cookie Secure on every request, for
+	// when a TLS proxy is in front; a request that came over TLS gets it
+	// anyway.
+	SecureCookies bool
+	// LoginFailures and LoginWindow throttle the login form per client
+	// address (echo's RealIP: configure its IPExtractor): past
+	// LoginFailures wrong tokens within LoginWindow, it answers 429 with
+	// Retry-After until the window ends. Defaults 5 and 1 minute.
+	LoginFailures int
+	LoginWindow   time.Duration
+	Logger        *slog.Logger
 }
 
 // Router is what Register mounts on: an *echo.Echo, or an *echo.Group with
@@ -81,11 +98,14 @@ func Register(r Router, src Source, opts Options) {
 	var mw []echo.MiddlewareFunc
 	if opts.Token != "" {
 		g := newGate(opts.Token, time.Now)
+		g.secure = opts.SecureCookies
 		mw = append(mw, h.requireToken(g))
+		th := newThrottle(opts.LoginFailures, opts.LoginWindow, time.Now)
 		r.GET("/ui/login", h.loginForm(g))
-		r.POST("/ui/login", h.login(g))
-		r.POST("/ui/logout", h.logout)
+		r.POST("/ui/login", h.login(g, th))
+		r.POST("/ui/logout", h.logout(g))
 	}
+	mw = append(mw, opts.Middleware...)
 	r.GET("/ui", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/ui/") })
 	r.GET("/ui/", h.index, mw...)
 	r.GET("/ui/escrow/:id", h.escrow, mw...)
@@ -137,13 +157,22 @@ func (h *handlers) htmlOptions() analysis.HTMLOptions {
 	return analysis.HTMLOptions{JaegerURL: h.opts.JaegerUIURL, Links: escrowURL, IndexURL: "/ui/"}
 }
 
-// load reads an escrow's trace file through the Source.
+// load reads an escrow's trace file through the Source, at most
+// maxTraceBytes of it.
 func (h *handlers) load(c echo.Context, id string) (*escrowtrace.File, error) {
-	path, err := h.src.TracePath(c.Request().Context(), id)
+	rc, err := h.src.OpenTrace(c.Request().Context(), id)
 	if err != nil {
 		return nil, fmt.Errorf("trace of escrow %s: %w", id, err)
 	}
-	f, err := analysis.ReadFile(path)
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxTraceBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("trace of escrow %s: %w", id, err)
+	}
+	if len(data) > maxTraceBytes {
+		return nil, fmt.Errorf("trace of escrow %s: larger than %d MiB: not an escrow trace", id, maxTraceBytes>>20)
+	}
+	f, _, err := analysis.Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("trace of escrow %s: %w", id, err)
 	}

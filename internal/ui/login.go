@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -45,12 +47,22 @@ func (h *handlers) loginForm(g *gate) echo.HandlerFunc {
 }
 
 // login is POST /ui/login: a right token sets the session cookie and goes
-// on to the page asked for; a wrong one shows the form again, 401.
-func (h *handlers) login(g *gate) echo.HandlerFunc {
+// on to the page asked for; a wrong one shows the form again, 401. A client
+// with too many wrong tokens lately is answered 429 without the token being
+// looked at.
+func (h *handlers) login(g *gate, th *throttle) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if !sameOrigin(r) {
 			return h.errorPage(c, http.StatusForbidden, "Forbidden", "The login form must be sent from escrowd's own pages.")
+		}
+		client := c.RealIP()
+		if wait := th.blocked(client); wait > 0 {
+			secs := int((wait + time.Second - 1) / time.Second)
+			c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(secs))
+			h.log.WarnContext(r.Context(), "ui: login throttled: too many wrong tokens", "remote", client, "retry_after_s", secs)
+			return h.errorPage(c, http.StatusTooManyRequests, "Too many attempts",
+				fmt.Sprintf("Too many wrong tokens from your address: try again in %d seconds.", secs))
 		}
 		r.Body = http.MaxBytesReader(c.Response(), r.Body, maxLoginBody)
 		if err := r.ParseForm(); err != nil {
@@ -62,23 +74,26 @@ func (h *handlers) login(g *gate) echo.HandlerFunc {
 		}
 		next := safeNext(r.PostForm.Get("next"))
 		if !g.tokenOK(r.PostForm.Get("token")) {
+			th.fail(client)
 			// Never the token, not even a wrong one: it may be a real one mistyped.
-			h.log.WarnContext(r.Context(), "ui: login refused: wrong token", "remote", c.RealIP())
+			h.log.WarnContext(r.Context(), "ui: login refused: wrong token", "remote", client)
 			return h.loginPage(c, http.StatusUnauthorized, "Wrong token.", next)
 		}
 		value, _ := g.newSession()
-		c.SetCookie(sessionCookie(r, value, int(SessionTTL.Seconds())))
+		c.SetCookie(g.cookie(r, value, int(SessionTTL.Seconds())))
 		return c.Redirect(http.StatusSeeOther, next)
 	}
 }
 
 // logout is POST /ui/logout: the browser forgets its session.
-func (h *handlers) logout(c echo.Context) error {
-	if !sameOrigin(c.Request()) {
-		return h.errorPage(c, http.StatusForbidden, "Forbidden", "The logout form must be sent from escrowd's own pages.")
+func (h *handlers) logout(g *gate) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !sameOrigin(c.Request()) {
+			return h.errorPage(c, http.StatusForbidden, "Forbidden", "The logout form must be sent from escrowd's own pages.")
+		}
+		c.SetCookie(g.cookie(c.Request(), "", -1))
+		return c.Redirect(http.StatusSeeOther, "/ui/login")
 	}
-	c.SetCookie(sessionCookie(c.Request(), "", -1))
-	return c.Redirect(http.StatusSeeOther, "/ui/login")
 }
 
 func (h *handlers) loginPage(c echo.Context, code int, msg, next string) error {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 )
 
@@ -31,10 +32,10 @@ type Entry struct {
 type Source interface {
 	// List returns up to limit escrows, newest first.
 	List(ctx context.Context, limit int) ([]Entry, error)
-	// TracePath is the path of the escrow's escrow_<id>.json. id is already
-	// valid (escrowtrace.ValidEscrowID). An unknown escrow or a missing file
-	// is ErrNotFound or fs.ErrNotExist, a known escrow without trace files
-	// ErrTracingOff, so the page says 404; opening the file is left to the
-	// caller.
-	TracePath(ctx context.Context, id string) (string, error)
+	// OpenTrace opens the escrow's escrow_<id>.json; the caller closes it.
+	// id is already valid (escrowtrace.ValidEscrowID). An unknown escrow or
+	// a missing file is ErrNotFound or fs.ErrNotExist, a known escrow without
+	// trace files ErrTracingOff, so the page says 404. escrowd's Source opens
+	// only regular files in its traces directory, never through a link.
+	OpenTrace(ctx context.Context, id string) (io.ReadCloser, error)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,7 +21,7 @@ type fakeSource struct {
 	entries []Entry
 	paths   map[string]string // escrow ID -> trace file
 	listErr error
-	pathErr error // when set, TracePath's answer for every escrow
+	pathErr error // when set, OpenTrace's answer for every escrow
 }
 
 func (s *fakeSource) List(_ context.Context, limit int) ([]Entry, error) {
@@ -30,15 +31,15 @@ func (s *fakeSource) List(_ context.Context, limit int) ([]Entry, error) {
 	return s.entries[:min(limit, len(s.entries))], nil
 }
 
-func (s *fakeSource) TracePath(_ context.Context, id string) (string, error) {
+func (s *fakeSource) OpenTrace(_ context.Context, id string) (io.ReadCloser, error) {
 	if s.pathErr != nil {
-		return "", fmt.Errorf("escrow %s: %w", id, s.pathErr)
+		return nil, fmt.Errorf("escrow %s: %w", id, s.pathErr)
 	}
 	p, ok := s.paths[id]
 	if !ok {
-		return "", fmt.Errorf("escrow %s: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("escrow %s: %w", id, ErrNotFound)
 	}
-	return p, nil
+	return os.Open(p)
 }
 
 // fixtureSource lists ok-a (success), race-b (the shared-mode race), ok-b,

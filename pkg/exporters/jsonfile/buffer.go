@@ -33,8 +33,12 @@ type traceBuf struct {
 	id    string // tid in hex, for logs and errors
 	state traceState
 	spans []spanconv.Kept
-	elem  *list.Element // in the list of its state
+	elem  *list.Element // in the list of its state (and pool, while pending)
 
+	// escrow is true once a span of the trace carries escrow.id (the wallet
+	// RPC spans and the root do): a pending escrow trace is in the escrows'
+	// pool, which other traffic cannot evict from.
+	escrow         bool
 	escrowRoot     bool // the escrow's root span has arrived
 	foreignRoot    bool // a root without escrow.id has arrived
 	needsWrite     bool // the complete file is not queued yet (or its write failed)
@@ -45,11 +49,17 @@ type traceBuf struct {
 }
 
 // buffer holds the traces by ID, with their states' lists oldest first.
+// Traces waiting for their root are in one of two pools, each bounded by
+// maxTraces: escrow traces (a span with escrow.id has arrived) and the
+// others (HTTP requests, or an escrow's first spans before one with
+// escrow.id). A new trace makes room only in its own pool, so no amount of
+// other traffic evicts a running escrow's spans.
 // Callers hold the exporter's lock.
 type buffer struct {
 	maxTraces int
 	traces    map[trace.TraceID]*traceBuf
-	pending   *list.List
+	escrows   *list.List // pending escrow traces
+	others    *list.List // pending traces not known to be an escrow's
 	done      *list.List
 	closed    *list.List
 }
@@ -58,32 +68,55 @@ func newBuffer(maxTraces int) *buffer {
 	return &buffer{
 		maxTraces: maxTraces,
 		traces:    make(map[trace.TraceID]*traceBuf),
-		pending:   list.New(),
+		escrows:   list.New(),
+		others:    list.New(),
 		done:      list.New(),
 		closed:    list.New(),
 	}
 }
 
-// get returns the trace, creating it pending if it is new. Making room for
-// it may evict the oldest pending trace, which is returned.
-func (b *buffer) get(id trace.TraceID) (tb, evicted *traceBuf) {
+// get returns the trace, creating it pending if it is new, in the escrows'
+// pool when escrow is true. A span with escrow.id moves a pending trace of
+// the other pool to the escrows'. Making room in a pool evicts its oldest
+// trace, which is returned.
+func (b *buffer) get(id trace.TraceID, escrow bool) (tb, evicted *traceBuf) {
 	if tb := b.traces[id]; tb != nil {
-		return tb, nil
+		if escrow && tb.state == statePending && !tb.escrow {
+			b.others.Remove(tb.elem)
+			evicted = b.makeRoom(b.escrows)
+			tb.escrow = true
+			tb.elem = b.escrows.PushBack(tb)
+		}
+		return tb, evicted
 	}
-	if b.pending.Len() >= b.maxTraces {
-		evicted = b.pending.Front().Value.(*traceBuf)
-		b.close(evicted)
+	pool := b.others
+	if escrow {
+		pool = b.escrows
 	}
-	tb = &traceBuf{tid: id, id: id.String(), state: statePending}
-	tb.elem = b.pending.PushBack(tb)
+	evicted = b.makeRoom(pool)
+	tb = &traceBuf{tid: id, id: id.String(), state: statePending, escrow: escrow}
+	tb.elem = pool.PushBack(tb)
 	b.traces[id] = tb
 	return tb, evicted
 }
 
+// makeRoom closes the oldest trace of a full pending pool and returns it.
+func (b *buffer) makeRoom(pool *list.List) *traceBuf {
+	if pool.Len() < b.maxTraces {
+		return nil
+	}
+	evicted := pool.Front().Value.(*traceBuf)
+	b.close(evicted)
+	return evicted
+}
+
+// pendingLen is the number of traces waiting for their root, in both pools.
+func (b *buffer) pendingLen() int { return b.escrows.Len() + b.others.Len() }
+
 // markDone moves a trace whose root arrived to the recently done ones,
 // forgetting the spans of the oldest beyond recentWithSpans.
 func (b *buffer) markDone(tb *traceBuf) {
-	b.listOf(tb.state).Remove(tb.elem)
+	b.listOf(tb).Remove(tb.elem)
 	tb.state = stateDone
 	tb.elem = b.done.PushBack(tb)
 	if b.done.Len() > recentWithSpans {
@@ -93,7 +126,7 @@ func (b *buffer) markDone(tb *traceBuf) {
 
 // close forgets a trace's spans and keeps its ID for a while.
 func (b *buffer) close(tb *traceBuf) {
-	b.listOf(tb.state).Remove(tb.elem)
+	b.listOf(tb).Remove(tb.elem)
 	tb.state = stateClosed
 	tb.spans = nil
 	tb.lastJob = nil
@@ -109,10 +142,14 @@ func (b *buffer) reset() {
 	*b = *newBuffer(b.maxTraces)
 }
 
-func (b *buffer) listOf(s traceState) *list.List {
-	switch s {
+// listOf is the list a trace is in: its state's, and its pool's while pending.
+func (b *buffer) listOf(tb *traceBuf) *list.List {
+	switch tb.state {
 	case statePending:
-		return b.pending
+		if tb.escrow {
+			return b.escrows
+		}
+		return b.others
 	case stateDone:
 		return b.done
 	default:
@@ -120,9 +157,19 @@ func (b *buffer) listOf(s traceState) *list.List {
 	}
 }
 
-// each calls fn for the traces of a state, oldest first; fn may not change states.
-func (b *buffer) each(s traceState, fn func(*traceBuf)) {
-	for el := b.listOf(s).Front(); el != nil; el = el.Next() {
+// eachPending calls fn for the pending traces, escrows' first, oldest first
+// in each pool; fn may not change states.
+func (b *buffer) eachPending(fn func(*traceBuf)) {
+	for _, l := range []*list.List{b.escrows, b.others} {
+		for el := l.Front(); el != nil; el = el.Next() {
+			fn(el.Value.(*traceBuf))
+		}
+	}
+}
+
+// eachDone calls fn for the done traces, oldest first; fn may not change states.
+func (b *buffer) eachDone(fn func(*traceBuf)) {
+	for el := b.done.Front(); el != nil; el = el.Next() {
 		fn(el.Value.(*traceBuf))
 	}
 }

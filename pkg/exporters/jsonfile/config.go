@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 )
 
 // Defaults of Config's zero fields.
@@ -12,6 +13,7 @@ const (
 	DefaultDir              = "./traces"
 	DefaultMaxTraces        = 1024
 	DefaultMaxSpansPerTrace = 4096
+	DefaultMaxFileWait      = 30 * time.Second
 )
 
 // Config configures the exporter. The zero value is usable: every zero field
@@ -39,6 +41,13 @@ type Config struct {
 	// ExportSpans returns as soon as the file is queued, write errors are
 	// counted and logged only, and ForceFlush is the way to wait.
 	WaitForFiles bool
+	// MaxFileWait bounds how long an ExportSpans call waits, with
+	// WaitForFiles, for room in the writer's queue and for its files; default
+	// 30 s. Past it ExportSpans returns an error wrapping
+	// context.DeadlineExceeded and the file is written when the disk lets
+	// it (a complete file not yet queued is retried by ForceFlush), so that
+	// a hung disk delays files, never the escrows that end spans.
+	MaxFileWait time.Duration
 }
 
 // Validate reports what is wrong with the configuration.
@@ -49,6 +58,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxTraces < 0 {
 		errs = append(errs, fmt.Errorf("max traces %d: must not be negative (0 = default %d)", c.MaxTraces, DefaultMaxTraces))
+	}
+	if c.MaxFileWait < 0 {
+		errs = append(errs, fmt.Errorf("max file wait %s: must not be negative (0 = default %s)", c.MaxFileWait, DefaultMaxFileWait))
 	}
 	if c.MaxSpansPerTrace < 0 {
 		errs = append(errs, fmt.Errorf("max spans per trace %d: must not be negative (0 = default %d)", c.MaxSpansPerTrace, DefaultMaxSpansPerTrace))
@@ -69,6 +81,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxSpansPerTrace == 0 {
 		c.MaxSpansPerTrace = DefaultMaxSpansPerTrace
+	}
+	if c.MaxFileWait == 0 {
+		c.MaxFileWait = DefaultMaxFileWait
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

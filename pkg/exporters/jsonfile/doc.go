@@ -7,13 +7,21 @@
 // ForceFlush and Shutdown write what is still waiting as outcome "incomplete".
 // Files are replaced atomically, so a reader never sees half a file.
 //
+// Traces waiting for their root are held in two pools of Config.MaxTraces
+// each: escrow traces (a span with escrow.id has arrived) and the others; a
+// new trace evicts only in its own pool, so no other traffic can push a
+// running escrow's spans out. A span whose parent is remote (an HTTP server
+// span that continued a caller's traceparent) is never kept: no escrow span
+// has one, and a caller naming an escrow's trace ID must not add to its file.
+//
 // One writer goroutine writes the files, off the goroutines that end spans
 // and outside the exporter's lock, and makes every file it has durable with
 // one directory fsync (group commit). Its queue is bounded and blocks when
 // full: the exporter slows a producer down rather than lose an escrow's
 // file. ForceFlush and Shutdown return once everything queued before them is
 // durable; Config.WaitForFiles makes ExportSpans wait for its own files too
-// (escrowd's tracing sets it, so that a finished escrow's file can be read).
+// (escrowd's tracing sets it, so that a finished escrow's file can be read),
+// at most Config.MaxFileWait (30 s): a hung disk delays files, not escrows.
 //
 // Start with New and register the exporter with a span processor:
 //

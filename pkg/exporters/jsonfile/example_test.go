@@ -63,5 +63,5 @@ func ExampleNew() {
 	// example-1 success
 	// 0 RPC_CALL_START buyer is_multisig
 	// 1 RPC_CALL_END buyer is_multisig
-	// {FilesWritten:1 WriteErrors:0 DroppedSpans:0 DroppedTraces:0 RefusedIDs:0 NonEscrowTraces:0 Buffered:0}
+	// {FilesWritten:1 WriteErrors:0 DroppedSpans:0 DroppedTraces:0 RefusedIDs:0 NonEscrowTraces:0 RemoteParentSpans:0 Buffered:0}
 }

@@ -78,12 +78,24 @@ func New(cfg Config) (*Exporter, error) {
 // and a new version of the file of a recent escrow that a late span belongs
 // to. It waits only when the writer's queue is full, or, with
 // Config.WaitForFiles, until the files it queued are durable; then it
-// returns their write errors too. Escrows go on regardless.
+// returns their write errors too. With WaitForFiles both waits together
+// last at most Config.MaxFileWait. Escrows go on regardless. Spans whose
+// parent is remote are not kept (counted in Stats.RemoteParentSpans).
 func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
 	// Taking what is kept outside the lock lets concurrent callers overlap.
-	kept := make([]spanconv.Kept, len(spans))
-	for i, ro := range spans {
-		kept[i] = spanconv.Keep(ro, e.cfg.IncludeOTLP)
+	kept := make([]spanconv.Kept, 0, len(spans))
+	remote := 0
+	for _, ro := range spans {
+		// A span whose parent came from another process (an HTTP request
+		// that carried a traceparent) is never an escrow's: every span of an
+		// escrow is made in the process that runs it, under its own root.
+		// Keeping it would let any caller that names an escrow's trace ID
+		// add spans to that escrow's file, or rewrite a finished one.
+		if ro.Parent().IsRemote() {
+			remote++
+			continue
+		}
+		kept = append(kept, spanconv.Keep(ro, e.cfg.IncludeOTLP))
 	}
 
 	e.mu.Lock()
@@ -91,6 +103,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	if e.shutdown {
 		return ErrShutdown
 	}
+	e.stats.RemoteParentSpans += uint64(remote)
 	var touched []*traceBuf
 	inBatch := make(map[*traceBuf]bool)
 	for i := range kept {
@@ -118,6 +131,14 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		}
 	}
 
+	if e.cfg.WaitForFiles && len(toWrite) > 0 {
+		// Bounded: a hung traces disk must not hold the escrow whose root
+		// this is (its state is recorded after its root span ends). Only
+		// here, where a call may wait: most spans write no file.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.cfg.MaxFileWait)
+		defer cancel()
+	}
 	var errs []error
 	var jobs []*fileJob
 	for _, tb := range toWrite {
@@ -155,11 +176,11 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 // take adds one span to its trace, or drops it; it returns the trace when the
 // span was kept.
 func (e *Exporter) take(s *spanconv.Kept) *traceBuf {
-	tb, evicted := e.buf.get(s.TraceID())
+	tb, evicted := e.buf.get(s.TraceID(), s.HasEscrowID())
 	if evicted != nil {
 		e.stats.DroppedTraces++
 		e.log.Warn("jsonfile: dropped an unfinished trace: too many traces waiting for their root",
-			"trace_id", evicted.id, "max_traces", e.cfg.MaxTraces)
+			"trace_id", evicted.id, "escrow", evicted.escrow, "max_traces", e.cfg.MaxTraces)
 	}
 	if tb.state == stateClosed {
 		e.stats.DroppedSpans++
@@ -267,8 +288,8 @@ func (e *Exporter) flush(ctx context.Context) error {
 		return fmt.Errorf("jsonfile: flush: %w", err)
 	}
 	var work []*traceBuf
-	e.buf.each(statePending, func(tb *traceBuf) { work = append(work, tb) })
-	e.buf.each(stateDone, func(tb *traceBuf) {
+	e.buf.eachPending(func(tb *traceBuf) { work = append(work, tb) })
+	e.buf.eachDone(func(tb *traceBuf) {
 		if tb.needsWrite {
 			work = append(work, tb)
 		}
@@ -336,6 +357,6 @@ func (e *Exporter) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := e.stats
-	s.Buffered = e.buf.pending.Len()
+	s.Buffered = e.buf.pendingLen()
 	return s
 }

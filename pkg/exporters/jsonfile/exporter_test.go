@@ -577,6 +577,7 @@ func TestConfigValidate(t *testing.T) {
 		{"negative traces", Config{MaxTraces: -1}, "jsonfile config: max traces -1: must not be negative (0 = default 1024)"},
 		{"negative spans", Config{MaxSpansPerTrace: -2}, "jsonfile config: max spans per trace -2: must not be negative (0 = default 4096)"},
 		{"nul in dir", Config{Dir: "a\x00b"}, "jsonfile config: dir contains a NUL byte"},
+		{"negative file wait", Config{MaxFileWait: -time.Second}, "jsonfile config: max file wait -1s: must not be negative (0 = default 30s)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

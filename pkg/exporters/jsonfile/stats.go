@@ -16,6 +16,10 @@ type Stats struct {
 	// NonEscrowTraces counts traces dropped because their root has no
 	// escrow.id (e.g. HTTP server spans): expected, not an error.
 	NonEscrowTraces uint64
+	// RemoteParentSpans counts spans not kept because their parent is in
+	// another process (e.g. an HTTP server span that continued a caller's
+	// traceparent): no escrow's span has one.
+	RemoteParentSpans uint64
 	// Buffered is the number of traces waiting for their root span now.
 	Buffered int
 }
