@@ -52,7 +52,7 @@ func Setup(ctx context.Context, cfg Config) (*Provider, error) {
 		return p, nil
 	}
 
-	res, err := newResource(ctx, cfg)
+	res, err := NewResource(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("tracing: resource: %w", err)
 	}

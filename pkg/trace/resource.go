@@ -11,17 +11,21 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
 
-// newResource describes escrowd, in the specification's order of
+// NewResource describes escrowd (for traces and metrics alike), in the specification's order of
 // precedence: escrowd's defaults (service.name "escrowd", service.version
 // cfg.ServiceVersion), then OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME
 // (cfg.ServiceName). The environment is read through cfg, not again here.
-func newResource(ctx context.Context, cfg Config) (*resource.Resource, error) {
+func NewResource(ctx context.Context, cfg Config) (*resource.Resource, error) {
 	env, err := parseResourceAttributes(cfg.ResourceAttributes)
 	if err != nil {
 		return nil, err
 	}
 	// Later attributes win over earlier ones with the same key.
-	attrs := []attribute.KeyValue{semconv.ServiceName("escrowd"), semconv.ServiceVersion(cfg.ServiceVersion)}
+	version := cfg.ServiceVersion
+	if version == "" {
+		version = "dev"
+	}
+	attrs := []attribute.KeyValue{semconv.ServiceName("escrowd"), semconv.ServiceVersion(version)}
 	attrs = append(attrs, env...)
 	if cfg.ServiceName != "" {
 		attrs = append(attrs, semconv.ServiceName(cfg.ServiceName))
