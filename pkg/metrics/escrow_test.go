@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	"github.com/google/uuid"
 
 	"github.com/escrowd/escrowd/internal/wallettest"
 	"github.com/escrowd/escrowd/pkg/metrics"

@@ -106,7 +106,7 @@ func (nopObserver) StartEscrow(ctx context.Context, _ multisig.Escrow, _ multisi
 	return ctx
 }
 func (nopObserver) StartPhase(ctx context.Context, _ multisig.Phase) context.Context { return ctx }
-func (nopObserver) EndPhase(context.Context, error)                                 {}
+func (nopObserver) EndPhase(context.Context, error)                                  {}
 func (nopObserver) Snapshot(context.Context, multisig.Point, multisig.Role, multisig.SnapshotSource) {
 }
 func (nopObserver) EndEscrow(context.Context, multisig.Result, error) {}
