@@ -90,7 +90,7 @@ func TestEscrowJSONLogsCarryTraceID(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Status != store.StatusReady {
-		t.Fatalf("escrow %s: %s (%s)", e.ID, got.Status, got.Reason)
+		t.Fatalf("escrow %s: %s (%s)", e.ID, got.Status, got.Error)
 	}
 	if err := svc.Shutdown(ctx); err != nil {
 		t.Fatal(err)
