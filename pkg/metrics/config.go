@@ -76,8 +76,8 @@ func ConfigFromEnv(getenv func(string) string) Config {
 	if none {
 		c.Prometheus, c.OTLP, c.Console = false, false, false
 	}
-	if !c.Prometheus && !c.OTLP && !c.Console {
-		c.Enabled = false
+	if !c.Prometheus && !c.OTLP && !c.Console && c.exporterErr == nil {
+		c.Enabled = false // "none": metrics off, as with instrumentation off
 	}
 	return c
 }
