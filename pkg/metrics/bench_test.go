@@ -126,3 +126,23 @@ func TestMetricsOffIsFree(t *testing.T) {
 		t.Fatal("a nil Recorder must act as off")
 	}
 }
+
+func TestChain(t *testing.T) {
+	if Chain(nil, nil) != nil {
+		t.Fatal("Chain of nils must be nil: the bare path")
+	}
+	var order []string
+	mark := func(name string) walletrpc.Middleware {
+		return func(next walletrpc.Invoker) walletrpc.Invoker {
+			return func(ctx context.Context, c *walletrpc.Call) error {
+				order = append(order, name)
+				return next(ctx, c)
+			}
+		}
+	}
+	inv := Chain(mark("outer"), nil, mark("inner"))(func(context.Context, *walletrpc.Call) error { return nil })
+	_ = inv(context.Background(), &walletrpc.Call{})
+	if len(order) != 2 || order[0] != "outer" || order[1] != "inner" {
+		t.Fatalf("order %v", order)
+	}
+}

@@ -82,6 +82,13 @@ func ConfigFromEnv(getenv func(string) string) Config {
 	return c
 }
 
+// Exporting reports whether any exporter or reader is configured: escrowd
+// turns metrics on when instrumentation is on (its --instrument flag) and
+// this holds.
+func (c Config) Exporting() bool {
+	return c.Prometheus || c.OTLP || c.Console || len(c.Readers) > 0
+}
+
 // Validate checks the configuration before anything starts.
 func (c Config) Validate() error {
 	if !c.Enabled {

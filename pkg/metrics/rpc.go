@@ -71,3 +71,28 @@ func errorAttrs(err error) []attribute.KeyValue {
 	}
 	return []attribute.KeyValue{attribute.String("error.type", "_OTHER")}
 }
+
+// Chain is one middleware of mws, the first outermost, skipping nil ones:
+// nil when all are nil, so that with tracing and metrics off a wallet call
+// still takes the bare path. Typical: Chain(tracing.Middleware(),
+// recorder.Middleware()), the span around the measured call.
+func Chain(mws ...walletrpc.Middleware) walletrpc.Middleware {
+	var on []walletrpc.Middleware
+	for _, mw := range mws {
+		if mw != nil {
+			on = append(on, mw)
+		}
+	}
+	switch len(on) {
+	case 0:
+		return nil
+	case 1:
+		return on[0]
+	}
+	return func(next walletrpc.Invoker) walletrpc.Invoker {
+		for i := len(on) - 1; i >= 0; i-- {
+			next = on[i](next)
+		}
+		return next
+	}
+}
