@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -187,4 +188,33 @@ func ExampleConfig_sampling() {
 	})
 	fmt.Println(cfg.Validate(), cfg.Sampler, cfg.SamplerArg, cfg.OTLP, cfg.File)
 	// Output: <nil> traceidratio 0.1 true true
+}
+
+// TestExportSamplingConcurrentEscrows: escrows ending on many goroutines at
+// once are decided each on its own: exactly the failed ones are exported
+// (ratio 0), whole, and nothing stays held.
+func TestExportSamplingConcurrentEscrows(t *testing.T) {
+	p := newSampledPipeline(t, sdktrace.TraceIDRatioBased(0), 10000)
+	const n = 40
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.escrow(fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1), i%2 == 0)
+		}()
+	}
+	wg.Wait()
+	got := p.exportedTraces()
+	if len(got) != n/2 {
+		t.Fatalf("%d traces exported, want the %d failed ones", len(got), n/2)
+	}
+	for id, spans := range got {
+		if spans != 5 {
+			t.Errorf("trace %s: %d spans exported, want 5", id, spans)
+		}
+	}
+	if p.sampling.held != 0 || len(p.sampling.live) != 0 {
+		t.Fatalf("%d held, %d live after all escrows ended", p.sampling.held, len(p.sampling.live))
+	}
 }
