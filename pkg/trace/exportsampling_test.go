@@ -218,3 +218,39 @@ func TestExportSamplingConcurrentEscrows(t *testing.T) {
 		t.Fatalf("%d held, %d live after all escrows ended", p.sampling.held, len(p.sampling.live))
 	}
 }
+
+// BenchmarkExportSampling is what the export sampling adds per span on top
+// of a recording provider: "direct" hands each span straight to the batch
+// path's stand-in, "sampled" through the escrow-aware processor (one short
+// lock at start and at end, the hold until the escrow's root ends).
+func BenchmarkExportSampling(b *testing.B) {
+	for _, mode := range []string{"direct", "sampled"} {
+		b.Run(mode, func(b *testing.B) {
+			var sp sdktrace.SpanProcessor = sdktrace.NewSimpleSpanProcessor(discardExporter{})
+			if mode == "sampled" {
+				sp = newExportSampling(sdktrace.ParentBased(sdktrace.AlwaysSample()), DefaultMaxHeldSpans, nil, sp)
+			}
+			tp := sdktrace.NewTracerProvider(sdktrace.WithIDGenerator(idGenerator{}), sdktrace.WithSpanProcessor(sp))
+			defer tp.Shutdown(context.Background())
+			obs := &observer{tracer: tp.Tracer("bench"), logger: discard()}
+			ctx := obs.StartEscrow(context.Background(), escrowFor("00000000-0000-4000-8000-0000000000be"), multisig.ModeLeased)
+			ctx = obs.StartPhase(ctx, multisig.PhaseRound2)
+			tr := tp.Tracer("bench")
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				_, s := tr.Start(ctx, "is_multisig")
+				s.End()
+				if n++; n == 80 { // an escrow's worth of spans held, then its end
+					b.StopTimer()
+					obs.EndPhase(ctx, nil)
+					obs.EndEscrow(ctx, resultFor(""), nil)
+					ctx = obs.StartEscrow(context.Background(), escrowFor("00000000-0000-4000-8000-0000000000be"), multisig.ModeLeased)
+					ctx = obs.StartPhase(ctx, multisig.PhaseRound2)
+					n = 0
+					b.StartTimer()
+				}
+			}
+		})
+	}
+}
