@@ -5,9 +5,11 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"sync"
 	"testing"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 )
@@ -144,5 +146,58 @@ func TestChain(t *testing.T) {
 	_ = inv(context.Background(), &walletrpc.Call{})
 	if len(order) != 2 || order[0] != "outer" || order[1] != "inner" {
 		t.Fatalf("order %v", order)
+	}
+}
+
+// TestMiddlewareRecordsEveryCall: calls from many goroutines at once are
+// each one sample of rpc.client.call.duration under their method, failed
+// ones with error.type.
+func TestMiddlewareRecordsEveryCall(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	rec, err := Setup(context.Background(), Config{Enabled: true, Readers: []sdkmetric.Reader{reader}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Shutdown(context.Background())
+	invoke := rec.Middleware()(func(_ context.Context, c *walletrpc.Call) error {
+		if c.Method == "make_multisig" {
+			return &walletrpc.Error{Code: -28, Message: "This wallet is already multisig"}
+		}
+		return nil
+	})
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				m := "is_multisig"
+				if (g+i)%4 == 0 {
+					m = "make_multisig"
+				}
+				_ = invoke(context.Background(), &walletrpc.Call{Method: m})
+			}
+		}()
+	}
+	wg.Wait()
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]uint64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != MetricRPCDuration {
+				continue
+			}
+			for _, dp := range m.Data.(metricdata.Histogram[float64]).DataPoints {
+				method, _ := dp.Attributes.Value("rpc.method")
+				et, _ := dp.Attributes.Value("error.type")
+				got[method.AsString()+"/"+et.AsString()] += dp.Count
+			}
+		}
+	}
+	if got["is_multisig/"] != 600 || got["make_multisig/-28"] != 200 || len(got) != 2 {
+		t.Fatalf("samples %v, want is_multisig 600 and make_multisig with error.type -28 200", got)
 	}
 }
