@@ -53,7 +53,7 @@ func TestComposeServices(t *testing.T) {
 	p := mustLoadCompose(t)
 	got := p.ServiceNames()
 	slices.Sort(got)
-	if want := []string{"escrowd", "jaeger"}; !slices.Equal(got, want) {
+	if want := []string{"escrowd", "grafana", "jaeger", "prometheus"}; !slices.Equal(got, want) {
 		t.Errorf("services = %v, want %v", got, want)
 	}
 }
@@ -83,6 +83,8 @@ func TestComposePorts(t *testing.T) {
 	}{
 		{service: "jaeger", want: []uint32{16686, 4317}},
 		{service: "escrowd", want: []uint32{8080}},
+		{service: "prometheus", want: []uint32{9090}},
+		{service: "grafana", want: []uint32{3000}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.service, func(t *testing.T) {
@@ -181,6 +183,13 @@ func TestComposeVolumes(t *testing.T) {
 		{service: "escrowd", target: "/traces", typ: types.VolumeTypeVolume, source: "escrowd-traces"},
 		{service: "jaeger", target: "/etc/jaeger/config.yaml", typ: types.VolumeTypeBind,
 			source: filepath.Join(root, "deploy", "jaeger", "config.yaml"), readOnly: true},
+		{service: "prometheus", target: "/etc/prometheus/prometheus.yml", typ: types.VolumeTypeBind,
+			source: filepath.Join(root, "deploy", "prometheus", "prometheus.yml"), readOnly: true},
+		{service: "prometheus", target: "/prometheus", typ: types.VolumeTypeVolume, source: "prometheus-data"},
+		{service: "grafana", target: "/etc/grafana/provisioning", typ: types.VolumeTypeBind,
+			source: filepath.Join(root, "deploy", "grafana", "provisioning"), readOnly: true},
+		{service: "grafana", target: grafanaDashboards, typ: types.VolumeTypeBind,
+			source: filepath.Join(root, "deploy", "grafana", "dashboards"), readOnly: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.service+tt.target, func(t *testing.T) {

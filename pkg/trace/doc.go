@@ -2,14 +2,47 @@
 // the trace ID, every wallet RPC call is a client span, and the wallet-state
 // snapshots at the seven points are span events.
 //
-// Start with Setup: from a Config (ConfigFromEnv reads ENABLE_INSTRUMENTATION,
-// OTEL_SDK_DISABLED and the OTLP endpoint variables) it builds a Provider. With
-// instrumentation off the Provider holds the no-op tracer provider, its
-// middleware passes calls straight through, and snapshots are never read: no
-// wallet RPC call, no allocation. With it on, spans go to the JSON-file
-// exporter through a synchronous processor (no span is ever dropped) and to
-// OTLP gRPC through a batch processor (a slow or absent collector never slows
-// an escrow).
+// Start with Setup: from a Config it builds a Provider. ConfigFromEnv reads
+// the standard environment: ENABLE_INSTRUMENTATION and OTEL_SDK_DISABLED
+// (on/off), OTEL_TRACES_EXPORTER (otlp, console, none),
+// OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL (grpc, the default, or http/protobuf;
+// the exporters read the endpoint, headers, timeout and TLS variables
+// themselves), OTEL_TRACES_SAMPLER and _ARG, OTEL_PROPAGATORS,
+// OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (applied over escrowd's
+// defaults service.name "escrowd" and service.version = the build). A value
+// it does not know is a configuration error, before anything starts.
+//
+// With instrumentation off the Provider holds the no-op tracer provider, its
+// middleware is nil (calls take the bare path), and snapshots are never read:
+// no wallet RPC call, no allocation.
+//
+// # Sampling and escrow traces
+//
+// The provider records every span (AlwaysSample) and the JSON-file exporter
+// gets all of them through a synchronous processor: the trace file of every
+// escrow is written whole, whatever the sampler says. The sampler applies at
+// the export stage, to OTLP and the console, through an escrow-aware
+// processor in front of their batch processors:
+//
+//   - The spans of an escrow are held until the escrow's root span ends.
+//     A failed escrow (root status Error) is then exported whole; a
+//     successful one as the sampler decides for its root, which for the
+//     ratio samplers depends on the trace ID alone, so every phase of one
+//     escrow gets the same answer. Head sampling never drops a failed
+//     escrow's spans.
+//   - Other traces (HTTP requests) follow the sampler directly, decided at
+//     their local root, with the remote parent's flag for parentbased_*.
+//   - always_off exports nothing at all (not even failed escrows); the files
+//     are still written.
+//   - Held spans are bounded (Config.MaxHeldSpans, default 16384, about 200
+//     running escrows): past it spans are dropped from export, never from
+//     the files, counted (Provider.ExportDropped) and logged once.
+//     Escrows still running at shutdown are exported as far as they got.
+//
+// The alternative is tail sampling in a Collector: escrowd exports
+// everything (the default sampler) to an OpenTelemetry Collector configured
+// like deploy/otel-collector/config.yaml, which keeps every trace with an
+// error and a share of the rest.
 //
 // Wire the Provider into the coordinator: multisig.Config{Observer:
 // p.Observer(), Middleware: p.Middleware()}. The coordinator itself never

@@ -7,11 +7,8 @@ import (
 	"log/slog"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
@@ -32,7 +29,10 @@ type Provider struct {
 	sdk     *sdktrace.TracerProvider // nil when off
 	tracer  trace.Tracer
 	files   *jsonfile.Exporter // nil unless the file exporter is on
-	logger  *slog.Logger
+	// sampling is in front of OTLP and the console; nil when neither is on.
+	sampling *exportSampling
+	prop     propagation.TextMapPropagator
+	logger   *slog.Logger
 }
 
 // Setup builds the Provider from cfg. With cfg.Enabled false it starts nothing.
@@ -41,21 +41,26 @@ func Setup(ctx context.Context, cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("tracing: %w", err)
 	}
 	cfg = cfg.withDefaults()
-	p := &Provider{cfg: cfg, logger: cfg.Logger}
+	prop, err := newPropagator(cfg.Propagators)
+	if err != nil {
+		return nil, fmt.Errorf("tracing: %w", err)
+	}
+	p := &Provider{cfg: cfg, logger: cfg.Logger, prop: prop}
 	if !cfg.Enabled {
 		p.tp = noop.NewTracerProvider()
 		p.tracer = p.tp.Tracer(instrumentationName)
 		return p, nil
 	}
 
-	res, err := resource.Merge(resource.Default(), resource.NewWithAttributes(semconv.SchemaURL,
-		semconv.ServiceName(cfg.ServiceName), semconv.ServiceVersion(cfg.ServiceVersion)))
+	res, err := NewResource(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("tracing: resource: %w", err)
 	}
 	opts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(res),
 		sdktrace.WithIDGenerator(idGenerator{}),
+		// Everything is recorded: the files are whole whatever the sampler
+		// says, which applies at the export stage (exportSampling).
 		sdktrace.WithSampler(sdktrace.AlwaysSample()),
 	}
 	if cfg.File {
@@ -70,18 +75,13 @@ func Setup(ctx context.Context, cfg Config) (*Provider, error) {
 		// Synchronous: every span reaches the file, none is dropped by a full queue.
 		opts = append(opts, sdktrace.WithSpanProcessor(fileSpans{fe}))
 	}
-	if cfg.OTLP {
-		var gopts []otlptracegrpc.Option
-		if cfg.OTLPEndpoint != "" {
-			gopts = append(gopts, otlptracegrpc.WithEndpointURL(cfg.OTLPEndpoint))
-		}
-		oe, err := otlptracegrpc.New(ctx, gopts...)
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("tracing: OTLP exporter: %w", err), p.shutdownFiles(ctx))
-		}
-		// Batched and non-blocking: a collector that is down costs dropped spans
-		// on that path, never a slower escrow.
-		opts = append(opts, sdktrace.WithBatcher(oe))
+	sampled, err := sampledExport(ctx, cfg)
+	if err != nil {
+		return nil, errors.Join(err, p.shutdownFiles(ctx))
+	}
+	if sampled != nil {
+		p.sampling = sampled
+		opts = append(opts, sdktrace.WithSpanProcessor(sampled))
 	}
 	for _, sp := range cfg.SpanProcessors {
 		opts = append(opts, sdktrace.WithSpanProcessor(sp))
@@ -134,9 +134,19 @@ func (p *Provider) Enabled() bool { return p.enabled }
 // hand to other instrumentation, e.g. the HTTP server middleware.
 func (p *Provider) TracerProvider() trace.TracerProvider { return p.tp }
 
-// Propagator is the W3C trace-context propagator escrowd accepts requests with.
-func (p *Provider) Propagator() propagation.TextMapPropagator {
-	return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+// Propagator is what escrowd reads incoming requests' trace context with:
+// OTEL_PROPAGATORS (Config.Propagators), by default W3C trace context and
+// baggage.
+func (p *Provider) Propagator() propagation.TextMapPropagator { return p.prop }
+
+// ExportDropped counts the spans dropped from OTLP and console export
+// because too many were held for escrows still running (Config.MaxHeldSpans).
+// The files never lose a span.
+func (p *Provider) ExportDropped() int64 {
+	if p.sampling == nil {
+		return 0
+	}
+	return p.sampling.Dropped()
 }
 
 // Files is the JSON-file exporter, or nil when it is off.

@@ -223,12 +223,12 @@ func (e *Exporter) write(tb *traceBuf, incomplete bool) (*fileJob, error) {
 		return nil, nil // spans of some other trace waiting for a root that will be dropped
 	case errors.Is(err, escrowtrace.ErrInvalidEscrowID):
 		e.stats.RefusedIDs++
-		e.log.Warn("jsonfile: refused a trace: escrow.id is not filename-safe", "trace_id", tb.id, "error", err)
+		e.log.Warn("jsonfile: refused a trace: escrow.id is not filename-safe", "trace_id", tb.id, "err", err)
 		e.buf.close(tb)
 		return nil, nil
 	case err != nil:
 		e.stats.WriteErrors++
-		e.log.Error("jsonfile: cannot build escrow trace file", "trace_id", tb.id, "error", err)
+		e.log.Error("jsonfile: cannot build escrow trace file", "trace_id", tb.id, "err", err)
 		return nil, fmt.Errorf("jsonfile: %w", err)
 	}
 	if e.cfg.IncludeOTLP {

@@ -113,7 +113,7 @@ func (e *Exporter) finish(batch []*fileJob) {
 			if !e.failing {
 				e.failing = true
 				e.log.Error("jsonfile: cannot write escrow trace files; further failures are not logged until a write succeeds",
-					"dir", e.cfg.Dir, "escrow_id", j.escrowID, "error", j.cause)
+					"dir", e.cfg.Dir, "escrow_id", j.escrowID, "err", j.cause)
 			}
 			if !j.incomplete && j.tb.gen == j.gen && j.tb.state == stateDone {
 				j.tb.needsWrite = true
