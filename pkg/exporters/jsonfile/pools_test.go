@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 )
 
 // requestSpan is an HTTP server span of trace tid. With remote set its
@@ -69,7 +70,7 @@ func TestFloodDoesNotEvictRunningEscrow(t *testing.T) {
 			if err := e.ExportSpans(context.Background(), spans[last:]); err != nil {
 				t.Fatal(err)
 			}
-			f, _ := readFile(t, e.cfg.Dir, "flooded")
+			f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "flooded")
 			if f.Outcome != escrowtrace.OutcomeSuccess || len(f.Events) != 2*40+21 {
 				t.Errorf("after the flood: outcome %s, %d events, want success and %d", f.Outcome, len(f.Events), 2*40+21)
 			}
@@ -107,7 +108,7 @@ func TestTraceJoinsEscrowPool(t *testing.T) {
 	if err := e.ExportSpans(context.Background(), spans[last:]); err != nil {
 		t.Fatal(err)
 	}
-	f, _ := readFile(t, e.cfg.Dir, "joins")
+	f, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "joins")
 	if f.Outcome != escrowtrace.OutcomeSuccess {
 		t.Errorf("outcome %s", f.Outcome)
 	}
