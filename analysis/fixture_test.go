@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -47,7 +48,7 @@ func (b *builder) add(e escrowtrace.Event) *escrowtrace.Event {
 
 func (b *builder) snap(role string, point int, s escrowtrace.Snapshot) {
 	b.now += 4
-	b.add(escrowtrace.Event{Type: escrowtrace.SnapshotEvents[point], Role: role, Round: pointRound(point), Snapshot: &s})
+	b.add(escrowtrace.Event{Type: escrow.Point(point).Name(), Role: role, Round: int(escrow.Point(point).Round()), Snapshot: &s})
 }
 
 // call records one RPC call; a non-zero code makes it fail.
@@ -138,7 +139,7 @@ func (s setup) build() *escrowtrace.File {
 		return false
 	}
 	snap := func(role string, point int) {
-		if s.drop[role+"/"+shortPoint(escrowtrace.SnapshotEvents[point])] {
+		if s.drop[role+"/"+escrow.Point(point).Short()] {
 			return
 		}
 		mode := "0600"
@@ -172,7 +173,7 @@ func (s setup) build() *escrowtrace.File {
 		return b.f
 	}
 
-	for _, r := range roles() {
+	for _, r := range roleNames() {
 		if stop(r, 0, "create_wallet") {
 			return finish()
 		}
@@ -186,7 +187,7 @@ func (s setup) build() *escrowtrace.File {
 	pre := map[int]int{1: 0, 2: 2, 3: 4}
 	post := map[int]int{1: 1, 2: 3, 3: 5}
 	for round := 1; round <= 3; round++ {
-		for _, r := range roles() {
+		for _, r := range roleNames() {
 			snap(r, pre[round])
 			methods := []string{"exchange_multisig_keys"}
 			if round == 1 {
@@ -200,7 +201,7 @@ func (s setup) build() *escrowtrace.File {
 			snap(r, post[round])
 		}
 	}
-	for _, r := range roles() {
+	for _, r := range roleNames() {
 		snap(r, 6)
 	}
 	return finish()
@@ -235,4 +236,19 @@ func fixtures() map[string]*escrowtrace.File {
 		"insecure_wallet_file.json":   setup{id: "insecure", mode: map[string]string{roleBuyer: "0644"}}.build(),
 		"unknown_fields.json":         unknown,
 	}
+}
+
+// The roles by name, as the files spell them.
+var (
+	roleBuyer   = string(escrow.Buyer)
+	roleVendor  = string(escrow.Vendor)
+	roleArbiter = string(escrow.Arbiter)
+)
+
+func roleNames() []string {
+	out := make([]string, 0, len(escrow.Roles))
+	for _, r := range escrow.Roles {
+		out = append(out, string(r))
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -157,8 +158,8 @@ func newEscrowPage(a *Analysis, opts HTMLOptions) *escrowPage {
 		}
 		p.Anomalies = append(p.Anomalies, h)
 	}
-	for i, s := range escrowtrace.SnapshotEvents {
-		p.PointNames = append(p.PointNames, strconv.Itoa(i+1)+" "+shortPoint(s))
+	for i, s := range escrow.SetupPoints {
+		p.PointNames = append(p.PointNames, strconv.Itoa(i+1)+" "+s.Short())
 	}
 	for _, rp := range a.Progression.Roles {
 		row := htmlSnapRow{Role: laneName(rp.Role)}

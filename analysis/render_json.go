@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -133,13 +134,13 @@ func WriteAnalysisJSON(w io.Writer, a *Analysis) error {
 		out.RPC = append(out.RPC, r)
 	}
 	for _, rp := range a.Progression.Roles {
-		rs := jsonRoleSnapshots{Role: rp.Role, Count: rp.Count(), Missing: []string{}, Points: make([]*jsonPoint, numPoints)}
+		rs := jsonRoleSnapshots{Role: rp.Role, Count: rp.Count(), Missing: []string{}, Points: make([]*jsonPoint, escrow.NumSetupPoints)}
 		for i, p := range rp.Points {
 			if p == nil {
-				rs.Missing = append(rs.Missing, escrowtrace.SnapshotEvents[i])
+				rs.Missing = append(rs.Missing, escrow.Point(i).Name())
 				continue
 			}
-			rs.Points[i] = &jsonPoint{Point: escrowtrace.SnapshotEvents[i], Seq: p.Seq, OffsetMS: p.OffsetMS, Snapshot: p.Snapshot}
+			rs.Points[i] = &jsonPoint{Point: escrow.Point(i).Name(), Seq: p.Seq, OffsetMS: p.OffsetMS, Snapshot: p.Snapshot}
 		}
 		out.Snapshots = append(out.Snapshots, rs)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -259,9 +260,9 @@ func WriteAnalysisText(w io.Writer, a *Analysis, o TextOptions) error {
 
 	t.printf("\n%s\n", t.paint(ansiBold, "Snapshots"))
 	for _, rp := range a.Progression.Roles {
-		t.printf("  %s (%d of %d)\n", rp.Role, rp.Count(), numPoints)
+		t.printf("  %s (%d of %d)\n", rp.Role, rp.Count(), escrow.NumSetupPoints)
 		for i, p := range rp.Points {
-			name := shortPoint(escrowtrace.SnapshotEvents[i])
+			name := escrow.Point(i).Short()
 			if p == nil {
 				t.printf("    %-22s %s\n", name, t.paint(ansiDim, "-"))
 				continue

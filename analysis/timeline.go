@@ -51,7 +51,7 @@ func knownEventType(t string) bool {
 		escrowtrace.EventErrorFinal:
 		return true
 	}
-	return escrowtrace.IsSnapshotEvent(t)
+	return isSnapshotType(t)
 }
 
 // EventKey is what identifies a step of the setup independently of timing and
