@@ -38,7 +38,7 @@ func ExampleCompare() {
 	d := analysis.Compare(ok, failed)
 	fmt.Printf("Divergence at event #%d: %s\n", d.First.Index, d.First.Reason)
 	// Output:
-	// Divergence at event #30: type RPC_CALL_END vs RPC_CALL_ERROR
+	// Divergence at event #29: type RPC_CALL_END vs RPC_CALL_ERROR
 }
 
 // Print the seed-style timeline of one escrow.

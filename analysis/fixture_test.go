@@ -29,13 +29,28 @@ type setup struct {
 	failCode     int
 	failMsg      string
 	stopAt       *failure // process stops while this call runs: incomplete
+	// shared puts the three roles on one wallet server (shared mode): each
+	// role opens its wallet before each round's calls.
+	shared bool
+	// checkFails: the call at failAt answers success and the coordinator's
+	// own check of it ends the escrow (ERROR_FINAL with no failed call).
+	checkFails bool
 }
 
 // builder appends events in time order.
 type builder struct {
-	f    *escrowtrace.File
-	now  float64
-	span int
+	f      *escrowtrace.File
+	now    float64
+	span   int
+	shared bool
+}
+
+// endpoint is the wallet server a role's calls go to.
+func (b *builder) endpoint(role string) string {
+	if b.shared {
+		return "127.0.0.1:18100"
+	}
+	return "127.0.0.1:" + fmt.Sprint(18100+roleRank(role))
 }
 
 func (b *builder) add(e escrowtrace.Event) *escrowtrace.Event {
@@ -57,11 +72,11 @@ func (b *builder) call(role string, round int, method string, durMS float64, cod
 	id := fmt.Sprintf("%016x", b.span)
 	b.now += 2
 	b.add(escrowtrace.Event{Type: escrowtrace.EventRPCCallStart, Role: role, Round: round, Method: method,
-		Endpoint: "127.0.0.1:" + fmt.Sprint(18100+roleRank(role)), SpanID: id})
+		Endpoint: b.endpoint(role), SpanID: id})
 	b.now += durMS
 	d := durMS
 	e := escrowtrace.Event{Type: escrowtrace.EventRPCCallEnd, Role: role, Round: round, Method: method,
-		Endpoint: "127.0.0.1:" + fmt.Sprint(18100+roleRank(role)), SpanID: id, DurationMS: &d}
+		Endpoint: b.endpoint(role), SpanID: id, DurationMS: &d}
 	if code != 0 {
 		c := code
 		e.Type = escrowtrace.EventRPCCallError
@@ -113,19 +128,23 @@ func (s setup) build() *escrowtrace.File {
 	b := &builder{f: &escrowtrace.File{
 		Schema: escrowtrace.Schema, EscrowID: s.id, TraceID: tid, Service: "escrowd",
 		StartedAt: start, Outcome: escrowtrace.OutcomeSuccess, Events: []escrowtrace.Event{},
-	}}
+	}, shared: s.shared}
 	// stop returns true when the escrow ends at this call.
 	stop := func(role string, round int, method string) bool {
 		if s.stopAt != nil && *s.stopAt == (failure{round, role, method}) {
 			b.span++
 			b.now += 2
 			b.add(escrowtrace.Event{Type: escrowtrace.EventRPCCallStart, Role: role, Round: round, Method: method,
-				Endpoint: "127.0.0.1:" + fmt.Sprint(18100+roleRank(role)), SpanID: fmt.Sprintf("%016x", b.span)})
+				Endpoint: b.endpoint(role), SpanID: fmt.Sprintf("%016x", b.span)})
 			b.f.Outcome = escrowtrace.OutcomeIncomplete
 			return true
 		}
 		if s.failAt != nil && *s.failAt == (failure{round, role, method}) {
-			b.call(role, round, method, baseDur(method, round, role)/10, s.failCode, s.failMsg)
+			if s.checkFails {
+				b.call(role, round, method, baseDur(method, round, role), 0, "")
+			} else {
+				b.call(role, round, method, baseDur(method, round, role)/10, s.failCode, s.failMsg)
+			}
 			b.now += 1
 			b.add(escrowtrace.Event{Type: escrowtrace.EventErrorFinal, Role: role, Round: round,
 				Error:   &escrowtrace.EventError{Message: s.failMsg},
@@ -188,6 +207,9 @@ func (s setup) build() *escrowtrace.File {
 	post := map[int]int{1: 1, 2: 3, 3: 5}
 	for round := 1; round <= 3; round++ {
 		for _, r := range roleNames() {
+			if s.shared && stop(r, round, "open_wallet") {
+				return finish()
+			}
 			snap(r, pre[round])
 			methods := []string{"exchange_multisig_keys"}
 			if round == 1 {

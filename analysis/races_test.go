@@ -98,6 +98,9 @@ func TestSharedRaces(t *testing.T) {
 				t.Errorf("%s: %v", r.name, err)
 				continue
 			}
+			if r.errs == nil {
+				continue // the race did not run (reported above)
+			}
 			if (f.Outcome == escrowtrace.OutcomeFailed) != (r.errs[i] != nil) {
 				t.Errorf("%s: outcome %s but the setup returned %v", path, f.Outcome, r.errs[i])
 			}
@@ -120,8 +123,15 @@ func TestSharedRaces(t *testing.T) {
 
 func runRace(t *testing.T, p *trace.Provider, srv *walletpool.Server, r *race) {
 	const escrows = 3
+	// A loaded machine makes a queued open_wallet slow; the long call
+	// timeout keeps the coordinator from recycling the server mid-race, which
+	// would fail the escrows for another reason than the race.
 	cfg := multisig.Config{Mode: multisig.ModeShared, Server: srv, Secret: raceSecret,
-		Observer: p.Observer(), Middleware: p.Middleware()}
+		Observer: p.Observer(), Middleware: p.Middleware(), CallTimeout: 15 * time.Minute}
+	if !waitHealthy(srv, 5*time.Minute) {
+		t.Errorf("%s: wallet server %s not healthy", r.name, srv)
+		return
+	}
 	if r.barrier {
 		cfg.Barrier = multisig.NewBarrier(escrows, time.Minute)
 	}
@@ -137,11 +147,24 @@ func runRace(t *testing.T, p *trace.Provider, srv *walletpool.Server, r *race) {
 		_, _ = rand.Read(b[:])
 		r.ids[i] = fmt.Sprintf("%s-e%d-%s", r.name, i+1, hex.EncodeToString(b[:]))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
 	for i := range r.ids {
 		wg.Go(func() { _, r.errs[i] = c.Run(ctx, multisig.Escrow{ID: r.ids[i]}) })
 	}
 	wg.Wait()
+}
+
+// waitHealthy polls until the server answers (after a restart it takes a
+// while), or the bound passes.
+func waitHealthy(srv *walletpool.Server, bound time.Duration) bool {
+	end := time.Now().Add(bound)
+	for time.Now().Before(end) {
+		if srv.Healthy() {
+			return true
+		}
+		time.Sleep(200 * time.Millisecond) // polling for a condition
+	}
+	return false
 }

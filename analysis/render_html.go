@@ -101,6 +101,9 @@ type htmlSnapRow struct {
 
 type htmlSnapCell struct {
 	Missing bool
+	// NotReached: the escrow ended (failed, or stopped) before the role got
+	// to this point; neutral, unlike a success's missing snapshot.
+	NotReached bool
 	Href    string
 	Seq     int
 	Flagged bool
@@ -163,9 +166,16 @@ func newEscrowPage(a *Analysis, opts HTMLOptions) *escrowPage {
 	}
 	for _, rp := range a.Progression.Roles {
 		row := htmlSnapRow{Role: laneName(rp.Role)}
-		for _, pt := range rp.Points {
+		lastSeen := -1
+		for i, pt := range rp.Points {
+			if pt != nil {
+				lastSeen = i
+			}
+		}
+		ended := tl.Outcome != escrowtrace.OutcomeSuccess
+		for i, pt := range rp.Points {
 			if pt == nil {
-				row.Cells = append(row.Cells, htmlSnapCell{Missing: true})
+				row.Cells = append(row.Cells, htmlSnapCell{Missing: !ended || i < lastSeen, NotReached: ended && i > lastSeen})
 				continue
 			}
 			s := pt.Snapshot

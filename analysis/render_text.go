@@ -244,6 +244,9 @@ func WriteAnalysisText(w io.Writer, a *Analysis, o TextOptions) error {
 	t := newTextWriter(w, o)
 	writeHeader(t, a.Timeline)
 	writeOutcome(t, a.Timeline)
+	if k := a.RootCause(); k != "" {
+		t.printf("root cause: %s\n", t.paint(ansiYellow, string(k)))
+	}
 
 	t.printf("\n%s\n", t.paint(ansiBold, "RPC calls (ms)"))
 	if len(a.RPC) == 0 {
@@ -427,6 +430,18 @@ func WriteStatsText(w io.Writer, s *Stats, o TextOptions) error {
 			kinds[string(k)] = n
 		}
 		writeCounts(t, "by anomaly", kinds)
+
+		t.printf("\n%s\n", t.paint(ansiBold, "Root causes of failures"))
+		t.printf("  %-32s %7s %12s\n", "kind", "failed", "of failures")
+		for _, k := range RootCauseOrder() {
+			if n := s.FailuresByRootCause[k]; n > 0 {
+				t.printf("  %-32s %7d %12s\n", k, n, pct(float64(n)/float64(s.Failed)))
+			}
+		}
+		if n := s.FailuresByRootCause[""]; n > 0 {
+			t.printf("  %-32s %7d %12s\n", "(none)", n, pct(float64(n)/float64(s.Failed)))
+		}
+		t.printf("  named by a root-cause kind: %s of failures\n", pct(s.RootCauseShare()))
 	}
 
 	t.printf("\n%s\n", t.paint(ansiBold, "Anomaly kinds and failure"))
