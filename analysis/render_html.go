@@ -104,10 +104,10 @@ type htmlSnapCell struct {
 	// NotReached: the escrow ended (failed, or stopped) before the role got
 	// to this point; neutral, unlike a success's missing snapshot.
 	NotReached bool
-	Href    string
-	Seq     int
-	Flagged bool
-	Lines   []string
+	Href       string
+	Seq        int
+	Flagged    bool
+	Lines      []string
 }
 
 type htmlRPCRow struct {

@@ -426,7 +426,7 @@ func TestAxisTicks(t *testing.T) {
 // reached" (neutral); red "missing" is for a success without them.
 func TestSnapshotCellsNotReached(t *testing.T) {
 	tests := []struct {
-		fixture              string
+		fixture             string
 		notReached, missing int
 	}{
 		// The buyer failed at make_multisig after PRE_ROUND1: 6 + 7 + 7 points never reached.
