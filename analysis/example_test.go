@@ -61,3 +61,15 @@ func ExampleWriteTimelineText() {
 	//
 	// … incomplete: the escrow never finished (its root span did not end); shown is what was recorded until then
 }
+
+// Name why a failed escrow failed: the root-cause kind a script, the stats
+// and an alert group failures by.
+func ExampleRootCause() {
+	f, err := analysis.ReadFile("testdata/demo/shared_already_multisig.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.Outcome, analysis.RootCause(f))
+	// Output:
+	// failed wrong_wallet_open
+}
