@@ -374,14 +374,15 @@ func contradictedAnswers(in *detectInput) []Anomaly {
 	return out
 }
 
-// createdWallet is the role's create_wallet that succeeded before seq, or nil.
+// createdWallet is the role's create_wallet (the first setup step's call)
+// that succeeded before seq, or nil.
 func createdWallet(events []escrowtrace.Event, role string, seq int) *escrowtrace.Event {
 	for i := range events {
 		e := &events[i]
 		if e.Seq >= seq {
 			break
 		}
-		if e.Type == escrowtrace.EventRPCCallEnd && e.Role == role && e.Method == "create_wallet" {
+		if e.Type == escrowtrace.EventRPCCallEnd && e.Role == role && e.Method == escrow.SetupSteps[0].Call {
 			return e
 		}
 	}

@@ -25,7 +25,7 @@ func buildFile(spans []escrowtrace.Span) (*escrowtrace.File, error) {
 }
 
 // traceIDFor maps an escrow ID to its trace ID.
-func traceIDFor(escrowID string) (string, error) { return escrowtrace.TraceIDFor(escrowID) }
+func traceIDFor(escrowID string) (string, error) { return escrow.TraceIDFor(escrowID) }
 
 // ValidateSchema checks raw file bytes against the v1 JSON schema.
 func ValidateSchema(data []byte) error { return escrowtrace.Validate(data) }

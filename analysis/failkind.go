@@ -54,10 +54,10 @@ func finalKind(events []escrowtrace.Event, final *escrowtrace.Event) escrow.Kind
 		case escrowtrace.EventRPCCallError:
 			return callKind(e)
 		case escrowtrace.EventRPCCallEnd:
-			switch op {
-			case "is_multisig":
+			switch {
+			case op == "is_multisig":
 				return escrow.KindUnexpectedState
-			case "prepare_multisig", "make_multisig", "exchange_multisig_keys":
+			case isKexCall(op):
 				return escrow.KindBadKexMessage
 			}
 			return ""
@@ -71,4 +71,16 @@ func finalKind(events []escrowtrace.Event, final *escrowtrace.Event) escrow.Kind
 // the contract); this accessor is the analyzer's only reader of it.
 func recordedKind(e *escrowtrace.EventError) escrow.Kind {
 	return recordedErrorKind(e)
+}
+
+// isKexCall reports whether method does a key-exchange step's work
+// (prepare_multisig, make_multisig, exchange_multisig_keys): the calls whose
+// output the coordinator checks before sending it on.
+func isKexCall(method string) bool {
+	for _, s := range escrow.SetupSteps {
+		if s.Round.Valid() && s.After != escrow.PointFinal && s.Call == method {
+			return true
+		}
+	}
+	return false
 }
