@@ -14,9 +14,11 @@ import (
 
 	"github.com/escrowd/escrowd/analysis"
 	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
+	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 	"github.com/escrowd/escrowd/pkg/trace"
 )
 
@@ -88,7 +90,7 @@ func TestSharedRaces(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	failed, named := 0, map[analysis.Kind]int{}
+	failed, overloaded, named := 0, 0, map[analysis.Kind]int{}
 	for _, r := range races {
 		for i, id := range r.ids {
 			name, _ := escrowtrace.FileName(id)
@@ -105,6 +107,14 @@ func TestSharedRaces(t *testing.T) {
 				continue
 			}
 			failed++
+			// A call that waited past walletrpc's deadline in the one server's
+			// queue (a loaded machine) or found the server gone is no race:
+			// no contract kind names it (docs/root-causes.md).
+			if k, _ := walletrpc.KindOf(r.errs[i]); k == escrow.KindTimeout || k == escrow.KindUnavailable {
+				overloaded++
+				t.Logf("%s: %v: the server's queue or restart, not the race", path, r.errs[i])
+				continue
+			}
 			k := analysis.RootCause(f)
 			named[k]++
 			if k == "" || k == analysis.KindRPCError {
@@ -112,9 +122,10 @@ func TestSharedRaces(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d races + 1 with a barrier: %d escrows failed; root causes %v", n, failed, named)
-	if failed == 0 {
-		t.Error("not even the race with a barrier failed an escrow")
+	t.Logf("%d races + 1 with a barrier: %d escrows failed (%d timed out or found no server); root causes %v",
+		n, failed, overloaded, named)
+	if failed-overloaded == 0 {
+		t.Error("no escrow failed by the race, not even with the barrier")
 	}
 }
 
@@ -122,7 +133,8 @@ func runRace(t *testing.T, p *trace.Provider, srv *walletpool.Server, r *race) {
 	const escrows = 3
 	// A loaded machine makes a queued open_wallet slow; the long call
 	// timeout keeps the coordinator from recycling the server mid-race, which
-	// would fail the escrows for another reason than the race.
+	// would fail the escrows for another reason than the race (walletrpc's own
+	// per-call deadline, 2 minutes, still applies).
 	cfg := multisig.Config{Mode: multisig.ModeShared, Server: srv, Secret: raceSecret,
 		Observer: p.Observer(), Middleware: p.Middleware(), CallTimeout: 15 * time.Minute}
 	if !waitHealthy(srv, 5*time.Minute) {

@@ -49,13 +49,13 @@ trap 'rm -f "$rows"' EXIT
 for f in "${files[@]}"; do
   [ "$(jq -r .outcome "$f")" = failed ] || continue
   root=$(bin/escrowtrace analyze --json "$f" | jq -r '.root_cause // "(none)"' || true)
-  jq -r --arg root "$root" '
+  jq -r --arg root "$root" --arg file "$(basename "$f")" '
     (.events | map(select(.type == "ERROR_FINAL")) | last) as $final
     | ($final.context.operation // .error.operation // "?") as $op
     | (.events | map(select(.type == "RPC_CALL_ERROR" and .role == $final.role and .method == $op)) | last) as $call
     | (if $call then "\($call.method): \($call.error.code // "-") \($call.error.message)"
        else "\($op): the call answered success; the coordinator refused what it got" end) as $err
-    | [($err | gsub("\\|"; "/")), $root] | @tsv' "$f" >>"$rows"
+    | [($err | gsub("\\|"; "/")), $root, $file] | @tsv' "$f" >>"$rows"
 done
 
 escrows=${#files[@]}
@@ -70,7 +70,7 @@ failed=$(wc -l <"$rows")
   echo
   echo "| wallet error that ended the escrow | root-cause kind | escrows |"
   echo "| --- | --- | ---: |"
-  sort "$rows" | uniq -c | sort -rn | while read -r n line; do
+  cut -f1,2 "$rows" | sort | uniq -c | sort -rn | while read -r n line; do
     err=${line%$'\t'*}
     kind=${line##*$'\t'}
     echo "| \`$err\` | \`$kind\` | $n |"
@@ -82,7 +82,19 @@ failed=$(wc -l <"$rows")
   bin/escrowtrace stats --no-color "$OUT" | sed -n '1,/^Anomaly kinds/p' | sed '$d' || true
   echo '```'
   echo
-  echo "A failure named only \`rpc_error\` (or nothing) would mean the contract's kinds miss one:"
-  echo "each row above names the kind, or says which is missing."
+  unnamed=$(awk -F'\t' '$2 == "rpc_error" || $2 == "(none)"' "$rows" | sort)
+  if [ -z "$unnamed" ]; then
+    echo "Every failure is named by a root-cause kind."
+  else
+    echo "Failures that no root-cause kind of the contract names (only \`rpc_error\`, the symptom, or"
+    echo "nothing): the contract's kinds miss one for these. \`context deadline exceeded\` is a call that"
+    echo "waited in the one wallet server's queue, behind the other escrows' calls, past walletrpc's"
+    echo "2-minute deadline (the cost of sharing a server on a loaded machine, not a wrong wallet)."
+    echo "Files in the run's directory:"
+    echo
+    printf '%s\n' "$unnamed" | while IFS=$'\t' read -r err kind file; do
+      echo "- \`$file\`: \`$err\` ($kind)"
+    done
+  fi
 } >"${DOC/#-//dev/stdout}"
 [ "$DOC" = - ] || echo "wrote $DOC ($failed failed escrows of $escrows)"
