@@ -33,6 +33,9 @@ type Stats struct {
 	FailuresByRole    map[string]int
 	FailuresByMethod  map[string]int
 	FailuresByAnomaly map[Kind]int
+	// FailuresByRootCause counts failed escrows by their RootCause; "" counts
+	// the failures that no kind names.
+	FailuresByRootCause map[Kind]int
 
 	Anomalies []KindStats // kinds seen, in the contract's order
 	RPC       []MethodLatency
@@ -80,6 +83,27 @@ func (s *Stats) Clean() bool {
 	return s.Unreadable == 0 && s.Failed == 0 && s.Incomplete == 0 && len(s.Anomalies) == 0
 }
 
+// RootCauseShare is the share of failed escrows that a root-cause kind names
+// (rpc_error, the symptom, is none).
+func (s *Stats) RootCauseShare() float64 {
+	if s.Failed == 0 {
+		return 0
+	}
+	named := 0
+	for k, n := range s.FailuresByRootCause {
+		if k != "" && k != KindRPCError {
+			named += n
+		}
+	}
+	return float64(named) / float64(s.Failed)
+}
+
+// RootCauseOrder lists the kinds RootCause may answer, in the contract's
+// order, rpc_error last.
+func RootCauseOrder() []Kind {
+	return append(rootCauseKinds[:len(rootCauseKinds):len(rootCauseKinds)], KindRPCError)
+}
+
 // FailureRate is the share of read escrows that failed.
 func (s *Stats) FailureRate() float64 {
 	read := s.Files - s.Unreadable
@@ -96,6 +120,7 @@ type fileSummary struct {
 	err     error
 	outcome string
 	fail    failure
+	root    Kind
 	kinds   map[Kind]int
 	calls   []callSummary
 }
@@ -194,6 +219,7 @@ func summarise(path string, opts StatsOptions) fileSummary {
 	s := fileSummary{path: path, outcome: f.Outcome, kinds: map[Kind]int{}}
 	if f.Outcome == escrowtrace.OutcomeFailed {
 		s.fail = failureOf(f, a.Timeline.Events)
+		s.root = a.RootCause()
 	}
 	for _, an := range a.Anomalies {
 		s.kinds[an.Kind]++
@@ -274,7 +300,7 @@ func newStatsAcc() *statsAcc {
 	return &statsAcc{
 		s: Stats{
 			FailuresByRound: map[int]int{}, FailuresByRole: map[string]int{},
-			FailuresByMethod: map[string]int{}, FailuresByAnomaly: map[Kind]int{},
+			FailuresByMethod: map[string]int{}, FailuresByAnomaly: map[Kind]int{}, FailuresByRootCause: map[Kind]int{},
 		},
 		kindOcc: map[Kind]int{}, kindFiles: map[Kind]int{}, kindFailed: map[Kind]int{},
 		methods: map[string]*methodAcc{},
@@ -302,6 +328,7 @@ func (a *statsAcc) add(r fileSummary) {
 		s.FailuresByRound[r.fail.round]++
 		s.FailuresByRole[r.fail.role]++
 		s.FailuresByMethod[r.fail.method]++
+		s.FailuresByRootCause[r.root]++
 	default:
 		s.Incomplete++
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -94,7 +95,7 @@ func seqPtr(n int) *int { return &n }
 func detectAlreadyMultisig(in *detectInput) []Anomaly {
 	var out []Anomaly
 	for _, rp := range in.prog.Roles {
-		p := rp.Points[0]
+		p := rp.Points[escrow.PointPreRound1]
 		if p == nil || !p.Snapshot.IsMultisig {
 			continue
 		}
@@ -110,16 +111,21 @@ func detectAlreadyMultisig(in *detectInput) []Anomaly {
 
 // wrongWalletPairs are the snapshot points between which nothing runs on a
 // wallet: a round's POST snapshot and the next round's PRE snapshot.
-func wrongWalletPairs() [][2]int {
-	return [][2]int{
-		{pointIndex(escrowtrace.EventSnapshotPostMakeMultisig), pointIndex(escrowtrace.EventSnapshotPreRound2)},
-		{pointIndex(escrowtrace.EventSnapshotPostExportMultisig), pointIndex(escrowtrace.EventSnapshotPreRound3)},
+func wrongWalletPairs() [][2]escrow.Point {
+	return [][2]escrow.Point{
+		{escrow.PointPostMakeMultisig, escrow.PointPreRound2},
+		{escrow.PointPostExportMultisig, escrow.PointPreRound3},
 	}
 }
 
+// The cause and fix of wrong_wallet_open, whatever shows it.
+const (
+	wrongWalletCause = "the RPC server had another wallet open than the one the escrow expects: on a shared server another escrow's create_wallet/open_wallet replaced it"
+	wrongWalletHint  = "give each role of each escrow its own leased wallet server (one server holds one open wallet), or hold a lock across open_wallet and the calls; check get_address after every step"
+)
+
 func detectWrongWalletOpen(in *detectInput) []Anomaly {
-	const cause = "the RPC server had another wallet open than the one the escrow expects: on a shared server another escrow's create_wallet/open_wallet replaced it"
-	const hint = "give each role of each escrow its own leased wallet server (one server holds one open wallet), or hold a lock across open_wallet and the calls; check get_address after every step"
+	const cause, hint = wrongWalletCause, wrongWalletHint
 	var out []Anomaly
 	for _, rp := range in.prog.Roles {
 		for _, pair := range wrongWalletPairs() {
@@ -129,10 +135,9 @@ func detectWrongWalletOpen(in *detectInput) []Anomaly {
 				continue
 			}
 			out = append(out, Anomaly{
-				Kind: KindWrongWalletOpen, Role: rp.Role, Round: pointRound(pair[1]), Seq: seqPtr(pre.Seq),
+				Kind: KindWrongWalletOpen, Role: rp.Role, Round: int(pair[1].Round()), Seq: seqPtr(pre.Seq),
 				Message: fmt.Sprintf("%s's address_hash changed from %s at %s to %s at %s with no call in between",
-					rp.Role, post.Snapshot.AddressHash, shortPoint(escrowtrace.SnapshotEvents[pair[0]]),
-					pre.Snapshot.AddressHash, shortPoint(escrowtrace.SnapshotEvents[pair[1]])),
+					rp.Role, post.Snapshot.AddressHash, pair[0].Short(), pre.Snapshot.AddressHash, pair[1].Short()),
 				Cause: cause, Hint: hint,
 			})
 		}
@@ -143,7 +148,7 @@ func detectWrongWalletOpen(in *detectInput) []Anomaly {
 	var hashes []string
 	for i := range in.prog.Roles {
 		rp := &in.prog.Roles[i]
-		p := rp.Points[0]
+		p := rp.Points[escrow.PointPreRound1]
 		if p == nil || p.Snapshot.AddressHash == "" {
 			continue
 		}
@@ -162,7 +167,7 @@ func detectWrongWalletOpen(in *detectInput) []Anomaly {
 		last := 0
 		for i, rp := range rps {
 			names[i] = rp.Role
-			last = max(last, rp.Points[0].Seq)
+			last = max(last, rp.Points[escrow.PointPreRound1].Seq)
 		}
 		out = append(out, Anomaly{
 			Kind: KindWrongWalletOpen, Round: 1, Seq: seqPtr(last),
@@ -170,11 +175,11 @@ func detectWrongWalletOpen(in *detectInput) []Anomaly {
 			Cause:   cause, Hint: hint,
 		})
 	}
-	return out
+	return append(out, contradictedAnswers(in)...)
 }
 
 func detectAddressMismatch(in *detectInput) []Anomaly {
-	final := pointIndex(escrowtrace.EventSnapshotFinal)
+	final := escrow.PointFinal
 	var parts []string
 	distinct := map[string]bool{}
 	last := -1
@@ -199,7 +204,7 @@ func detectAddressMismatch(in *detectInput) []Anomaly {
 }
 
 func detectNotReadyAtFinal(in *detectInput) []Anomaly {
-	final := pointIndex(escrowtrace.EventSnapshotFinal)
+	final := escrow.PointFinal
 	var out []Anomaly
 	for _, rp := range in.prog.Roles {
 		p := rp.Points[final]
@@ -208,7 +213,7 @@ func detectNotReadyAtFinal(in *detectInput) []Anomaly {
 		}
 		s := p.Snapshot
 		notReady := s.Ready != nil && !*s.Ready
-		wrongScheme := (s.Threshold != nil && *s.Threshold != wantThreshold) || (s.Total != nil && *s.Total != wantParticipants)
+		wrongScheme := (s.Threshold != nil && *s.Threshold != escrow.Threshold) || (s.Total != nil && *s.Total != escrow.Participants)
 		if !notReady && !wrongScheme {
 			continue
 		}
@@ -231,16 +236,14 @@ func detectRPCErrors(in *detectInput) []Anomaly {
 		}
 		e := c.End
 		msg, code := "", ""
-		var codeVal *int
 		if e.Error != nil {
 			msg = e.Error.Message
-			codeVal = e.Error.Code
-			if codeVal != nil {
-				code = " code " + strconv.Itoa(*codeVal)
+			if e.Error.Code != nil {
+				code = " code " + strconv.Itoa(*e.Error.Code)
 			}
 		}
-		cause, hint := rpcErrorAdvice(codeVal, msg)
-		if ev := walletSwitchEvidence(in, c, msg); ev != "" {
+		cause, hint := rpcErrorAdvice(callKind(e))
+		if ev := walletSwitchEvidence(in, c); ev != "" {
 			cause += "; evidence: " + ev
 		}
 		out = append(out, Anomaly{
@@ -253,42 +256,137 @@ func detectRPCErrors(in *detectInput) []Anomaly {
 }
 
 // walletSwitchEvidence says what in the file shows that a failed call ran on
-// another wallet than the escrow's, for the errors that a switched wallet
-// gives: the role's last snapshot before the call saw its own wallet not yet
-// multisig (and still the call says "already multisig"), or the roles' calls
-// all went to one server, which holds one open wallet at a time. "" when the
-// file shows neither.
-func walletSwitchEvidence(in *detectInput, c rpcCall, msg string) string {
-	m := strings.ToLower(msg)
-	if !strings.Contains(m, "already multisig") && !strings.Contains(m, "recommendations") &&
-		!strings.Contains(m, "not multisig") && !strings.Contains(m, "kex round") {
+// another wallet than the escrow's, for the kinds of error that a switched
+// wallet gives: the role's last snapshot before the call saw its own wallet
+// not yet multisig (and still the call says "already multisig"), or the
+// roles' calls all went to one server, which holds one open wallet at a time.
+// "" when the file shows neither.
+func walletSwitchEvidence(in *detectInput, c rpcCall) string {
+	k := callKind(c.End)
+	switch k {
+	case escrow.KindAlreadyMultisig, escrow.KindKexBadMessage, escrow.KindNotMultisig, escrow.KindKexRoundMismatch:
+	default:
 		return ""
 	}
 	var parts []string
-	if strings.Contains(m, "already multisig") {
-		var last *escrowtrace.Event
-		for i := range in.events {
-			e := &in.events[i]
-			if e.Seq >= c.End.Seq {
-				break
-			}
-			if e.Snapshot != nil && e.Role == c.End.Role && escrowtrace.IsSnapshotEvent(e.Type) {
-				last = e
-			}
-		}
-		if last != nil && !last.Snapshot.IsMultisig {
+	if k == escrow.KindAlreadyMultisig {
+		if last := lastSnapshot(in.events, c.End.Role, c.End.Seq); last != nil && !last.Snapshot.IsMultisig {
 			parts = append(parts, fmt.Sprintf("%s at #%d saw %s's wallet not multisig, yet %s answered already multisig",
 				last.Type, last.Seq, c.End.Role, orUnknown(c.End.Method)))
 		}
 	}
 	if ep, roles := sharedEndpoint(in.events); ep != "" {
-		parts = append(parts, fmt.Sprintf("%s all called one wallet server, %s, which has one wallet open at a time",
-			strings.Join(roles, ", "), ep))
-	}
-	if len(parts) == 0 {
-		return ""
+		parts = append(parts, sharedWords(ep, roles))
 	}
 	return strings.Join(parts, "; ")
+}
+
+func sharedWords(ep string, roles []string) string {
+	return fmt.Sprintf("%s all called one wallet server, %s, which has one wallet open at a time", strings.Join(roles, ", "), ep)
+}
+
+// lastSnapshot is the role's last snapshot before seq, or nil.
+func lastSnapshot(events []escrowtrace.Event, role string, seq int) *escrowtrace.Event {
+	var last *escrowtrace.Event
+	for i := range events {
+		e := &events[i]
+		if e.Seq >= seq {
+			break
+		}
+		if e.Snapshot != nil && e.Role == role && isSnapshotType(e.Type) {
+			last = e
+		}
+	}
+	return last
+}
+
+// contradictedAnswers finds, while the escrow's roles share one wallet server,
+// the answers that contradict the state of the role's own wallet: the
+// seed's pattern B seen from a call instead of a snapshot. Each is a
+// wrong_wallet_open beside the call's rpc_error.
+func contradictedAnswers(in *detectInput) []Anomaly {
+	ep, roles := sharedEndpoint(in.events)
+	if ep == "" {
+		return nil
+	}
+	var out []Anomaly
+	add := func(e *escrowtrace.Event, why string) {
+		out = append(out, Anomaly{
+			Kind: KindWrongWalletOpen, Role: e.Role, Round: e.Round, Seq: seqPtr(e.Seq),
+			Message: why + "; " + sharedWords(ep, roles),
+			Cause:   wrongWalletCause, Hint: wrongWalletHint,
+		})
+	}
+	for _, c := range in.calls {
+		if !c.failed() {
+			continue
+		}
+		e := c.End
+		method := orUnknown(e.Method)
+		last := lastSnapshot(in.events, e.Role, e.Seq)
+		switch callKind(e) {
+		case escrow.KindAlreadyMultisig:
+			if last != nil && !last.Snapshot.IsMultisig {
+				add(e, fmt.Sprintf("%s answered already multisig, yet %s at #%d saw %s's wallet not multisig",
+					method, last.Type, last.Seq, e.Role))
+			}
+		case escrow.KindNotMultisig:
+			if last != nil && last.Snapshot.IsMultisig {
+				add(e, fmt.Sprintf("%s answered not multisig, yet %s at #%d saw %s's wallet multisig",
+					method, last.Type, last.Seq, e.Role))
+			}
+		case escrow.KindMultisigNotReady:
+			if last != nil && last.Snapshot.Ready != nil && *last.Snapshot.Ready {
+				add(e, fmt.Sprintf("%s answered multisig not finalized, yet %s at #%d saw %s's wallet ready",
+					method, last.Type, last.Seq, e.Role))
+			}
+		case escrow.KindKexRoundMismatch:
+			add(e, fmt.Sprintf("%s refused %s's kex messages as of another round, though they were the other roles' output of the round before",
+				method, e.Role))
+		case escrow.KindKexBadMessage:
+			add(e, fmt.Sprintf("%s refused %s's kex messages as a duplicate or the wallet's own, though they were the two other roles' output",
+				method, e.Role))
+		case escrow.KindOpenFailed:
+			if created := createdWallet(in.events, e.Role, e.Seq); e.Method == "open_wallet" && created != nil {
+				add(e, fmt.Sprintf("open_wallet of %s's own wallet failed, though create_wallet made it at #%d",
+					e.Role, created.Seq))
+			}
+		}
+	}
+	// The coordinator's own checks, when the wallet answered success: a
+	// switched wallet answers for another escrow's state.
+	for i := range in.events {
+		f := &in.events[i]
+		if f.Type != escrowtrace.EventErrorFinal || f.Role == "" {
+			continue
+		}
+		op := ""
+		if f.Context != nil {
+			op = f.Context.Operation
+		}
+		switch finalKind(in.events, f) {
+		case escrow.KindUnexpectedState:
+			add(f, fmt.Sprintf("is_multisig after %s's %s answered a state that step cannot leave", f.Role, orUnknown(op)))
+		case escrow.KindBadKexMessage:
+			add(f, fmt.Sprintf("%s's %s output equals another role's, which two distinct wallets never give", f.Role, orUnknown(op)))
+		}
+	}
+	return out
+}
+
+// createdWallet is the role's create_wallet (the first setup step's call)
+// that succeeded before seq, or nil.
+func createdWallet(events []escrowtrace.Event, role string, seq int) *escrowtrace.Event {
+	for i := range events {
+		e := &events[i]
+		if e.Seq >= seq {
+			break
+		}
+		if e.Type == escrowtrace.EventRPCCallEnd && e.Role == role && e.Method == escrow.SetupSteps[0].Call {
+			return e
+		}
+	}
+	return nil
 }
 
 // sharedEndpoint is a wallet server that more than one role called, with
@@ -312,9 +410,9 @@ func sharedEndpoint(events []escrowtrace.Event) (string, []string) {
 			continue
 		}
 		var roles []string
-		for _, r := range roles3() {
-			if byEndpoint[ep][r] {
-				roles = append(roles, r)
+		for _, r := range escrow.Roles {
+			if byEndpoint[ep][string(r)] {
+				roles = append(roles, string(r))
 			}
 		}
 		return ep, roles
@@ -322,43 +420,34 @@ func sharedEndpoint(events []escrowtrace.Event) (string, []string) {
 	return "", nil
 }
 
-func roles3() []string { r := roles(); return r[:] }
-
-// rpcErrorAdvice maps a wallet RPC error to its likely cause. Error codes of
-// monero-wallet-rpc 0.18 are coarse (-1 covers many cases), so this is the one
-// place where the message text is matched.
-func rpcErrorAdvice(code *int, msg string) (cause, hint string) {
-	m := strings.ToLower(msg)
-	c := 0
-	if code != nil {
-		c = *code
-	}
-	switch {
-	case strings.Contains(m, "already multisig") || strings.Contains(m, "already finalized"):
+// rpcErrorAdvice gives a failed call's likely cause and fix by its kind.
+func rpcErrorAdvice(k escrow.Kind) (cause, hint string) {
+	switch k {
+	case escrow.KindAlreadyMultisig:
 		return "the wallet was already multisig: the server had another escrow's or an old wallet open",
 			"run each escrow on its own leased servers with fresh wallet files; check is_multisig before round 1"
-	case c == -48 || strings.Contains(m, "multisig is disabled"):
+	case escrow.KindMultisigDisabled:
 		return "enable_multisig_experimental was not set in the session that ran make_multisig",
 			"send prepare_multisig {enable_multisig_experimental: true} in the same open session as make_multisig"
-	case strings.Contains(m, "failed to open wallet"):
+	case escrow.KindOpenFailed:
 		return "wrong password, missing wallet file, or a stale cache after close_wallet without autosave",
 			`close wallets with {"autosave_current": true} and call store after every make/exchange`
-	case strings.Contains(m, "kex round"):
+	case escrow.KindKexRoundMismatch:
 		return "a participant was sent messages of another key-exchange round",
 			"send each round only the other two roles' output of the previous round"
-	case strings.Contains(m, "recommendations") || strings.Contains(m, "duplicate signers"):
+	case escrow.KindKexBadMessage:
 		return "duplicate multisig info, or the wallet's own info, was sent",
 			"send exactly the other two participants' info, each once"
-	case c == -13 || strings.Contains(m, "no wallet file"):
+	case escrow.KindNoWalletOpen:
 		return "no wallet was open on that server (it restarted, or a failed open left none)",
 			"open the role's wallet before each step and check the open succeeded"
-	case c == -21 || strings.Contains(m, "already exists"):
+	case escrow.KindWalletExists:
 		return "a wallet file of that name already exists on the server",
 			"use a wallet file name unique to the escrow and role"
-	case c == -31 || strings.Contains(m, "not multisig") || strings.Contains(m, "not yet finalized"):
+	case escrow.KindNotMultisig, escrow.KindMultisigNotReady:
 		return "a step ran on a wallet that is not (yet) multisig: a round was skipped or another wallet was open",
 			"run the rounds in order for every role and check is_multisig after each step"
-	case c == -33 || strings.Contains(m, "more participants"):
+	case escrow.KindNeedMoreInfo:
 		return "fewer infos than the other participants' were sent",
 			"send the output of both other roles"
 	}
@@ -371,15 +460,16 @@ func detectMissingSnapshots(in *detectInput) []Anomaly {
 		return nil
 	}
 	var out []Anomaly
-	for _, r := range roles() {
+	for _, role := range escrow.Roles {
+		r := string(role)
 		rp := in.prog.role(r)
 		var missing []string
 		firstRound := 0
-		for i := range numPoints {
-			if rp == nil || rp.Points[i] == nil {
-				missing = append(missing, shortPoint(escrowtrace.SnapshotEvents[i]))
+		for _, pt := range escrow.SetupPoints {
+			if rp == nil || rp.Points[pt] == nil {
+				missing = append(missing, pt.Short())
 				if firstRound == 0 {
-					firstRound = pointRound(i)
+					firstRound = int(pt.Round())
 				}
 			}
 		}
@@ -389,7 +479,7 @@ func detectMissingSnapshots(in *detectInput) []Anomaly {
 		out = append(out, Anomaly{
 			Kind: KindMissingSnapshot, Role: r, Round: firstRound,
 			Message: fmt.Sprintf("success, but %s has %d of %d snapshots: missing %s",
-				r, numPoints-len(missing), numPoints, strings.Join(missing, ", ")),
+				r, escrow.NumSetupPoints-len(missing), escrow.NumSetupPoints, strings.Join(missing, ", ")),
 			Cause: "snapshots were not recorded or not exported: a snapshot's wallet calls failed, spans were sampled out, or the batch span processor dropped spans with a full queue",
 			Hint:  "check the exporter's dropped-span counts and the processor's queue size (or WithBlocking), and the snapshot errors in the log",
 		})

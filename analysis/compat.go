@@ -3,6 +3,7 @@ package analysis
 import (
 	"bytes"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -24,7 +25,17 @@ func buildFile(spans []escrowtrace.Span) (*escrowtrace.File, error) {
 }
 
 // traceIDFor maps an escrow ID to its trace ID.
-func traceIDFor(escrowID string) (string, error) { return escrowtrace.TraceIDFor(escrowID) }
+func traceIDFor(escrowID string) (string, error) { return escrow.TraceIDFor(escrowID) }
 
 // ValidateSchema checks raw file bytes against the v1 JSON schema.
 func ValidateSchema(data []byte) error { return escrowtrace.Validate(data) }
+
+// recordedErrorKind is the error's kind as the file recorded it (the
+// contract's error.kind). The decoder on this branch does not carry the field
+// yet: until it does, this answers "" and the analyzer derives the kind (see
+// failkind.go). TestRecordedKindIsRead fails once EventError has a Kind field
+// that this function ignores.
+func recordedErrorKind(e *escrowtrace.EventError) escrow.Kind {
+	_ = e
+	return ""
+}

@@ -2,10 +2,10 @@ package analysis
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -57,24 +57,28 @@ const maxAlignCells = 16 << 20
 
 // Compare aligns the two timelines on event keys (type, role, round, method),
 // not raw indexes, so a retried call shifts the rest without making every
-// later step differ. The three roles run each round at once, so the order in
+// later step differ. The three roles run each step at once, so the order in
 // which their events interleave is chance: both sides are first put in the
-// setup's own order (round by round; within a round buyer, vendor, arbiter;
-// each role's events in the order they happened, see CanonicalOrder). The
+// protocol's own order (step by step of escrow.SetupSteps; within a step what
+// gets ready for the call, the call, what follows it; then buyer, vendor,
+// arbiter; each role's events in the order they happened, see
+// CanonicalOrder), so the first divergence is the earliest departure from the
+// protocol, not a consequence of the abort that a role-major order would put
+// first. The
 // alignment is a longest common subsequence; between two matched steps,
 // events only in A and only in B are paired up in order (a substitution), so
 // a failure shows both sides: "A: RPC_CALL_END role=buyer, B: ERROR_FINAL
 // role=buyer".
 func Compare(a, b *escrowtrace.File) *Diff {
 	ta, tb := NewTimeline(a), NewTimeline(b)
-	CanonicalOrder(ta.Events)
-	CanonicalOrder(tb.Events)
+	placesA, placesB := canonical(ta.Events), canonical(tb.Events)
 	d := &Diff{
 		A: DiffSide{EscrowID: a.EscrowID, TraceID: a.TraceID, Outcome: a.Outcome, Events: len(ta.Events)},
 		B: DiffSide{EscrowID: b.EscrowID, TraceID: b.TraceID, Outcome: b.Outcome, Events: len(tb.Events)},
 	}
 	pairs := align(keysOf(ta.Events), keysOf(tb.Events))
 	durA, durB := callDurations(ta.Events), callDurations(tb.Events)
+	var first divergenceRank
 	for i, p := range pairs {
 		s := DiffStep{Index: i}
 		if p[0] >= 0 {
@@ -97,8 +101,11 @@ func Compare(a, b *escrowtrace.File) *Diff {
 				s.Fields = snapshotDiffs(*s.A.Snapshot, *s.B.Snapshot)
 			}
 		}
-		if d.First == nil && (!s.Match || len(s.Fields) > 0) {
-			d.First = &Divergence{Index: i, A: s.A, B: s.B, Reason: divergenceReason(s)}
+		if !s.Match || len(s.Fields) > 0 {
+			r := rankDivergence(s, p, placesA, placesB)
+			if d.First == nil || r.less(first) {
+				d.First, first = &Divergence{Index: i, A: s.A, B: s.B, Reason: divergenceReason(s)}, r
+			}
 		}
 		d.Steps = append(d.Steps, s)
 	}
@@ -106,31 +113,38 @@ func Compare(a, b *escrowtrace.File) *Diff {
 	return d
 }
 
-// CanonicalOrder sorts a timeline's events (in seq order) into the setup's
-// order, the same for any two escrows however their roles interleaved: by
-// round (wallet creation, with no round, first; the final check last), then by role (buyer, vendor,
-// arbiter, then any other), then by seq. Within a role nothing
-// moves: a role's calls are sequential, so its seq order is causal.
-func CanonicalOrder(events []escrowtrace.Event) {
-	sort.SliceStable(events, func(i, j int) bool {
-		a, b := &events[i], &events[j]
-		if sa, sb := stageOf(a), stageOf(b); sa != sb {
-			return sa < sb
-		}
-		if ra, rb := roleRank(a.Role), roleRank(b.Role); ra != rb {
-			return ra < rb
-		}
-		return a.Seq < b.Seq
-	})
+// divergenceRank orders the divergent steps: the first divergence is the
+// earliest in the protocol (step, part of the step); within one part, a role
+// that did something else (its call failed where the other's succeeded, its
+// snapshot differs) comes before what only one side has or a call cancelled
+// because another role failed: those follow from the abort of the setup.
+type divergenceRank struct {
+	place       stepPlace
+	consequence bool
 }
 
-// stageOf is the event's place in the setup: its round, and after round 3
-// the final check (get_address and the FINAL snapshot, which carry round 3).
-func stageOf(e *escrowtrace.Event) int {
-	if e.Type == escrowtrace.EventSnapshotFinal || e.Method == "get_address" {
-		return 4
+func (r divergenceRank) less(q divergenceRank) bool {
+	if r.place != q.place {
+		return r.place.less(q.place)
 	}
-	return e.Round
+	return !r.consequence && q.consequence
+}
+
+func rankDivergence(s DiffStep, p [2]int, placesA, placesB []stepPlace) divergenceRank {
+	var r divergenceRank
+	switch {
+	case p[0] >= 0 && p[1] >= 0:
+		r.place = placesA[p[0]]
+		if placesB[p[1]].less(r.place) {
+			r.place = placesB[p[1]]
+		}
+		r.consequence = s.A.Role != s.B.Role || callKind(s.A) == escrow.KindCanceled || callKind(s.B) == escrow.KindCanceled
+	case p[0] >= 0:
+		r.place, r.consequence = placesA[p[0]], true
+	default:
+		r.place, r.consequence = placesB[p[1]], true
+	}
+	return r
 }
 
 func keysOf(events []escrowtrace.Event) []EventKey {

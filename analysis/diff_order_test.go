@@ -85,3 +85,103 @@ func TestCompareSharedFailureAgainstLeased(t *testing.T) {
 		t.Error("the failed make_multisig is not aligned with B's successful one")
 	}
 }
+
+// stripSnapshotRounds drops the optional round from every snapshot event, as
+// another producer may write them.
+func stripSnapshotRounds(f *escrowtrace.File) *escrowtrace.File {
+	g := *f
+	g.Events = append([]escrowtrace.Event(nil), f.Events...)
+	for i := range g.Events {
+		if g.Events[i].Snapshot != nil {
+			g.Events[i].Round = 0
+		}
+	}
+	return &g
+}
+
+// failAfterFirstRole turns a good escrow into one whose vendor's
+// make_multisig failed after the buyer's had succeeded, the roles running
+// the step at once: the arbiter's call still ended, and the abort left out
+// every role's POST_MAKE_MULTISIG snapshot and everything after round 1.
+func failAfterFirstRole(t *testing.T, good *escrowtrace.File) *escrowtrace.File {
+	t.Helper()
+	bad := *good
+	bad.EscrowID, bad.Outcome = "vendor-fails", escrowtrace.OutcomeFailed
+	bad.Events = nil
+	failed := false
+	for _, e := range good.Events {
+		if e.Round >= 2 || e.Type == escrowtrace.EventSnapshotPostMakeMultisig || e.Type == escrowtrace.EventSnapshotFinal ||
+			(e.Round == 1 && (e.Method == "store" || e.Method == "is_multisig")) {
+			continue
+		}
+		if e.Type == escrowtrace.EventRPCCallEnd && e.Role == "vendor" && e.Method == "make_multisig" {
+			code := -28
+			e.Type, e.Error, failed = escrowtrace.EventRPCCallError, &escrowtrace.EventError{Code: &code, Message: "This wallet is already multisig"}, true
+		}
+		bad.Events = append(bad.Events, e)
+	}
+	if !failed {
+		t.Fatal("the good escrow has no vendor make_multisig")
+	}
+	last := bad.Events[len(bad.Events)-1]
+	bad.Events = append(bad.Events, escrowtrace.Event{Type: escrowtrace.EventErrorFinal, Role: "vendor", Round: 1,
+		Time: last.Time, OffsetMS: last.OffsetMS + 1, Error: &escrowtrace.EventError{Message: "vendor: round 1: make_multisig: already multisig"},
+		Context: &escrowtrace.ErrorContext{Round: 1, Operation: "make_multisig"}})
+	for i := range bad.Events {
+		bad.Events[i].Seq = i
+	}
+	return &bad
+}
+
+// The first divergence is the earliest departure in the protocol's order:
+// the vendor's failed make_multisig against its successful one, not the
+// buyer's POST_MAKE_MULTISIG snapshot that the abort left out (a role-major
+// order puts that first), whether the snapshots carry their round or not.
+func TestCompareFirstDivergenceIsTheFailedCall(t *testing.T) {
+	good := readDemo(t, "leased_ready_a.json")
+	bad := failAfterFirstRole(t, good)
+	tests := []struct {
+		name string
+		a, b *escrowtrace.File
+	}{
+		{"rounds on snapshots", good, bad},
+		{"no rounds on the failed escrow's snapshots", good, stripSnapshotRounds(bad)},
+		{"no rounds on either", stripSnapshotRounds(good), stripSnapshotRounds(bad)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := analysis.Compare(tt.a, tt.b)
+			if d.First == nil {
+				t.Fatal("no divergence")
+			}
+			a, b := d.First.A, d.First.B
+			if a == nil || b == nil || a.Role != "vendor" || a.Method != "make_multisig" || b.Method != "make_multisig" ||
+				a.Type != escrowtrace.EventRPCCallEnd || b.Type != escrowtrace.EventRPCCallError {
+				t.Errorf("first divergence #%d A=%s B=%s (%s), want the vendor's make_multisig END vs ERROR",
+					d.First.Index, keyOf(a), keyOf(b), d.First.Reason)
+			}
+		})
+	}
+}
+
+// A file without round on its snapshots diffs exactly like the same file
+// with them.
+func TestCompareWithoutSnapshotRounds(t *testing.T) {
+	a, b := readDemo(t, "leased_ready_a.json"), readDemo(t, "leased_ready_b.json")
+	if d := analysis.Compare(a, stripSnapshotRounds(b)); !d.Identical {
+		t.Fatalf("divergence at #%d: %s", d.First.Index, d.First.Reason)
+	}
+	bad := readDemo(t, "shared_already_multisig.json")
+	with, without := analysis.Compare(bad, a), analysis.Compare(stripSnapshotRounds(bad), a)
+	if with.First == nil || without.First == nil || with.First.Index != without.First.Index || with.First.Reason != without.First.Reason ||
+		len(with.Steps) != len(without.Steps) {
+		t.Errorf("with rounds %+v, without %+v", with.First, without.First)
+	}
+}
+
+func keyOf(e *escrowtrace.Event) string {
+	if e == nil {
+		return "(none)"
+	}
+	return analysis.KeyOf(e).String()
+}

@@ -9,6 +9,13 @@
 // and traces fetched straight from Jaeger; all become the same
 // escrowtrace.File timeline (see Parse, ReadFile, Jaeger.Fetch).
 //
+// A failed escrow is named by its root cause (RootCause: the first
+// root-cause kind of the contract's order; rpc_error, the symptom, only when
+// nothing better shows). Failures are switched on their kind, the one the
+// file records or the one walletrpc derives from the wallet's answer: no
+// wallet message is matched here. The domain (roles, points, rounds, the
+// protocol's steps) comes from pkg/escrow; diff orders events by those steps.
+//
 // Computing and rendering are kept apart: Analyze, Compare and Aggregate
 // return plain values; the Write*Text and Write*JSON functions render them, so
 // another renderer (HTML) can be added without touching the analysis.

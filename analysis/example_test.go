@@ -38,7 +38,7 @@ func ExampleCompare() {
 	d := analysis.Compare(ok, failed)
 	fmt.Printf("Divergence at event #%d: %s\n", d.First.Index, d.First.Reason)
 	// Output:
-	// Divergence at event #30: type RPC_CALL_END vs RPC_CALL_ERROR
+	// Divergence at event #29: type RPC_CALL_END vs RPC_CALL_ERROR
 }
 
 // Print the seed-style timeline of one escrow.
@@ -60,4 +60,16 @@ func ExampleWriteTimelineText() {
 	// [+12802ms]   RPC_CALL_START                role=vendor round=2 method=exchange_multisig_keys endpoint=127.0.0.1:18101
 	//
 	// … incomplete: the escrow never finished (its root span did not end); shown is what was recorded until then
+}
+
+// Name why a failed escrow failed: the root-cause kind a script, the stats
+// and an alert group failures by.
+func ExampleRootCause() {
+	f, err := analysis.ReadFile("testdata/demo/shared_already_multisig.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.Outcome, analysis.RootCause(f))
+	// Output:
+	// failed wrong_wallet_open
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -28,13 +29,28 @@ type setup struct {
 	failCode     int
 	failMsg      string
 	stopAt       *failure // process stops while this call runs: incomplete
+	// shared puts the three roles on one wallet server (shared mode): each
+	// role opens its wallet before each round's calls.
+	shared bool
+	// checkFails: the call at failAt answers success and the coordinator's
+	// own check of it ends the escrow (ERROR_FINAL with no failed call).
+	checkFails bool
 }
 
 // builder appends events in time order.
 type builder struct {
-	f    *escrowtrace.File
-	now  float64
-	span int
+	f      *escrowtrace.File
+	now    float64
+	span   int
+	shared bool
+}
+
+// endpoint is the wallet server a role's calls go to.
+func (b *builder) endpoint(role string) string {
+	if b.shared {
+		return "127.0.0.1:18100"
+	}
+	return "127.0.0.1:" + fmt.Sprint(18100+roleRank(role))
 }
 
 func (b *builder) add(e escrowtrace.Event) *escrowtrace.Event {
@@ -47,7 +63,7 @@ func (b *builder) add(e escrowtrace.Event) *escrowtrace.Event {
 
 func (b *builder) snap(role string, point int, s escrowtrace.Snapshot) {
 	b.now += 4
-	b.add(escrowtrace.Event{Type: escrowtrace.SnapshotEvents[point], Role: role, Round: pointRound(point), Snapshot: &s})
+	b.add(escrowtrace.Event{Type: escrow.Point(point).Name(), Role: role, Round: int(escrow.Point(point).Round()), Snapshot: &s})
 }
 
 // call records one RPC call; a non-zero code makes it fail.
@@ -56,11 +72,11 @@ func (b *builder) call(role string, round int, method string, durMS float64, cod
 	id := fmt.Sprintf("%016x", b.span)
 	b.now += 2
 	b.add(escrowtrace.Event{Type: escrowtrace.EventRPCCallStart, Role: role, Round: round, Method: method,
-		Endpoint: "127.0.0.1:" + fmt.Sprint(18100+roleRank(role)), SpanID: id})
+		Endpoint: b.endpoint(role), SpanID: id})
 	b.now += durMS
 	d := durMS
 	e := escrowtrace.Event{Type: escrowtrace.EventRPCCallEnd, Role: role, Round: round, Method: method,
-		Endpoint: "127.0.0.1:" + fmt.Sprint(18100+roleRank(role)), SpanID: id, DurationMS: &d}
+		Endpoint: b.endpoint(role), SpanID: id, DurationMS: &d}
 	if code != 0 {
 		c := code
 		e.Type = escrowtrace.EventRPCCallError
@@ -112,19 +128,23 @@ func (s setup) build() *escrowtrace.File {
 	b := &builder{f: &escrowtrace.File{
 		Schema: escrowtrace.Schema, EscrowID: s.id, TraceID: tid, Service: "escrowd",
 		StartedAt: start, Outcome: escrowtrace.OutcomeSuccess, Events: []escrowtrace.Event{},
-	}}
+	}, shared: s.shared}
 	// stop returns true when the escrow ends at this call.
 	stop := func(role string, round int, method string) bool {
 		if s.stopAt != nil && *s.stopAt == (failure{round, role, method}) {
 			b.span++
 			b.now += 2
 			b.add(escrowtrace.Event{Type: escrowtrace.EventRPCCallStart, Role: role, Round: round, Method: method,
-				Endpoint: "127.0.0.1:" + fmt.Sprint(18100+roleRank(role)), SpanID: fmt.Sprintf("%016x", b.span)})
+				Endpoint: b.endpoint(role), SpanID: fmt.Sprintf("%016x", b.span)})
 			b.f.Outcome = escrowtrace.OutcomeIncomplete
 			return true
 		}
 		if s.failAt != nil && *s.failAt == (failure{round, role, method}) {
-			b.call(role, round, method, baseDur(method, round, role)/10, s.failCode, s.failMsg)
+			if s.checkFails {
+				b.call(role, round, method, baseDur(method, round, role), 0, "")
+			} else {
+				b.call(role, round, method, baseDur(method, round, role)/10, s.failCode, s.failMsg)
+			}
 			b.now += 1
 			b.add(escrowtrace.Event{Type: escrowtrace.EventErrorFinal, Role: role, Round: round,
 				Error:   &escrowtrace.EventError{Message: s.failMsg},
@@ -138,7 +158,7 @@ func (s setup) build() *escrowtrace.File {
 		return false
 	}
 	snap := func(role string, point int) {
-		if s.drop[role+"/"+shortPoint(escrowtrace.SnapshotEvents[point])] {
+		if s.drop[role+"/"+escrow.Point(point).Short()] {
 			return
 		}
 		mode := "0600"
@@ -172,7 +192,7 @@ func (s setup) build() *escrowtrace.File {
 		return b.f
 	}
 
-	for _, r := range roles() {
+	for _, r := range roleNames() {
 		if stop(r, 0, "create_wallet") {
 			return finish()
 		}
@@ -186,7 +206,10 @@ func (s setup) build() *escrowtrace.File {
 	pre := map[int]int{1: 0, 2: 2, 3: 4}
 	post := map[int]int{1: 1, 2: 3, 3: 5}
 	for round := 1; round <= 3; round++ {
-		for _, r := range roles() {
+		for _, r := range roleNames() {
+			if s.shared && stop(r, round, "open_wallet") {
+				return finish()
+			}
 			snap(r, pre[round])
 			methods := []string{"exchange_multisig_keys"}
 			if round == 1 {
@@ -200,7 +223,7 @@ func (s setup) build() *escrowtrace.File {
 			snap(r, post[round])
 		}
 	}
-	for _, r := range roles() {
+	for _, r := range roleNames() {
 		snap(r, 6)
 	}
 	return finish()
@@ -235,4 +258,19 @@ func fixtures() map[string]*escrowtrace.File {
 		"insecure_wallet_file.json":   setup{id: "insecure", mode: map[string]string{roleBuyer: "0644"}}.build(),
 		"unknown_fields.json":         unknown,
 	}
+}
+
+// The roles by name, as the files spell them.
+var (
+	roleBuyer   = string(escrow.Buyer)
+	roleVendor  = string(escrow.Vendor)
+	roleArbiter = string(escrow.Arbiter)
+)
+
+func roleNames() []string {
+	out := make([]string, 0, len(escrow.Roles))
+	for _, r := range escrow.Roles {
+		out = append(out, string(r))
+	}
+	return out
 }

@@ -172,9 +172,9 @@ func TestGoldenDiff(t *testing.T) {
 		{"success_vs_success_b", "success.json", "success_b.json", true, 0, ""},
 		{"success_vs_race", "success.json", "already_multisig_before_round1.json", false, 6,
 			"A: SNAPSHOT_PRE_ROUND1 role=buyer round=1, B: SNAPSHOT_PRE_ROUND1 role=buyer round=1"},
-		{"success_vs_rpc_error", "success.json", "rpc_error.json", false, 4,
+		{"success_vs_rpc_error", "success.json", "rpc_error.json", false, 9,
 			"A: (none), B: RPC_CALL_START role=vendor method=open_wallet"},
-		{"success_vs_wrong_wallet", "success.json", "wrong_wallet_open.json", false, 30,
+		{"success_vs_wrong_wallet", "success.json", "wrong_wallet_open.json", false, 29,
 			"A: RPC_CALL_END role=vendor round=2 method=exchange_multisig_keys, B: RPC_CALL_ERROR role=vendor round=2 method=exchange_multisig_keys"},
 	}
 	for _, tt := range tests {

@@ -1,17 +1,20 @@
 package analysis
 
-import "github.com/escrowd/escrowd/pkg/escrowtrace"
+import (
+	"github.com/escrowd/escrowd/pkg/escrow"
+	"github.com/escrowd/escrowd/pkg/escrowtrace"
+)
 
 // Progression is the wallet state per role across the seven snapshot points.
 type Progression struct {
 	Roles []RoleProgression
 }
 
-// RoleProgression is one role's snapshots, indexed like
-// escrowtrace.SnapshotEvents; a nil entry is a point with no snapshot.
+// RoleProgression is one role's snapshots, indexed by the setup's points
+// (escrow.SetupPoints); a nil entry is a point with no snapshot.
 type RoleProgression struct {
 	Role   string
-	Points [numPoints]*PointState
+	Points [escrow.NumSetupPoints]*PointState
 }
 
 // PointState is one snapshot of a role's wallet.
@@ -46,13 +49,13 @@ func progression(events []escrowtrace.Event) Progression {
 		p.Roles = append(p.Roles, RoleProgression{Role: role})
 		return index[role]
 	}
-	for _, r := range roles() {
-		add(r)
+	for _, r := range escrow.Roles {
+		add(string(r))
 	}
 	for i := range events {
 		e := &events[i]
-		pi := pointIndex(e.Type)
-		if pi < 0 || e.Snapshot == nil {
+		pi, ok := setupPoint(e.Type)
+		if !ok || e.Snapshot == nil {
 			continue
 		}
 		rp := &p.Roles[add(e.Role)]
@@ -72,3 +75,20 @@ func (p Progression) role(name string) *RoleProgression {
 	}
 	return nil
 }
+
+// setupPoint is the setup's snapshot point an event type names; ok is false
+// for any other type (payout points included).
+func setupPoint(typ string) (escrow.Point, bool) {
+	p, ok := escrow.PointByName(typ)
+	return p, ok && p.IsSetup()
+}
+
+// isSnapshotType reports whether typ names a snapshot point of any phase.
+func isSnapshotType(typ string) bool {
+	_, ok := escrow.PointByName(typ)
+	return ok
+}
+
+// roleRank orders roles for display: the three roles in their order, then
+// any other name.
+func roleRank(r string) int { return escrow.Role(r).Rank() }

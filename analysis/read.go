@@ -29,10 +29,12 @@ const (
 	FormatJaegerV3 Format = "jaeger-api-v3"
 )
 
-// maxInput bounds what a reader takes in: a real escrow trace is tens of
-// kilobytes, so anything near this is not one, and reading it whole would only
-// exhaust memory.
-const maxInput = 256 << 20
+// MaxInputBytes bounds what every reader takes in (files, Jaeger answers,
+// validate): a real escrow trace is tens of kilobytes, so anything near this
+// is not one, and reading it whole would only exhaust memory.
+const MaxInputBytes = 256 << 20
+
+const maxInput = MaxInputBytes
 
 // ReadFile reads one escrow trace from a file in any format Parse knows.
 // Errors start with the file's name and say what is wrong with it.
@@ -41,18 +43,40 @@ func ReadFile(path string) (*escrowtrace.File, error) {
 	return f, err
 }
 
-func readFileFormat(path string) (*escrowtrace.File, Format, error) {
+// ReadBytes reads an input file whole, refusing one larger than
+// MaxInputBytes before reading it (or, for a pipe, once it passed the limit).
+// Errors start with the file's name.
+func ReadBytes(path string) ([]byte, error) {
+	tooLarge := fmt.Errorf("%s: larger than %d MiB: not an escrow trace", path, maxInput>>20)
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", path, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
 	}
 	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
+	}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory", path)
+	}
+	if fi.Mode().IsRegular() && fi.Size() > maxInput {
+		return nil, tooLarge
+	}
 	data, err := io.ReadAll(io.LimitReader(fh, maxInput+1))
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", path, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
 	}
 	if len(data) > maxInput {
-		return nil, "", fmt.Errorf("%s: larger than %d MiB: not an escrow trace", path, maxInput>>20)
+		return nil, tooLarge
+	}
+	return data, nil
+}
+
+func readFileFormat(path string) (*escrowtrace.File, Format, error) {
+	data, err := ReadBytes(path)
+	if err != nil {
+		return nil, "", err
 	}
 	f, format, err := Parse(data)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -100,10 +101,13 @@ type htmlSnapRow struct {
 
 type htmlSnapCell struct {
 	Missing bool
-	Href    string
-	Seq     int
-	Flagged bool
-	Lines   []string
+	// NotReached: the escrow ended (failed, or stopped) before the role got
+	// to this point; neutral, unlike a success's missing snapshot.
+	NotReached bool
+	Href       string
+	Seq        int
+	Flagged    bool
+	Lines      []string
 }
 
 type htmlRPCRow struct {
@@ -157,14 +161,21 @@ func newEscrowPage(a *Analysis, opts HTMLOptions) *escrowPage {
 		}
 		p.Anomalies = append(p.Anomalies, h)
 	}
-	for i, s := range escrowtrace.SnapshotEvents {
-		p.PointNames = append(p.PointNames, strconv.Itoa(i+1)+" "+shortPoint(s))
+	for i, s := range escrow.SetupPoints {
+		p.PointNames = append(p.PointNames, strconv.Itoa(i+1)+" "+s.Short())
 	}
 	for _, rp := range a.Progression.Roles {
 		row := htmlSnapRow{Role: laneName(rp.Role)}
-		for _, pt := range rp.Points {
+		lastSeen := -1
+		for i, pt := range rp.Points {
+			if pt != nil {
+				lastSeen = i
+			}
+		}
+		ended := tl.Outcome != escrowtrace.OutcomeSuccess
+		for i, pt := range rp.Points {
 			if pt == nil {
-				row.Cells = append(row.Cells, htmlSnapCell{Missing: true})
+				row.Cells = append(row.Cells, htmlSnapCell{Missing: !ended || i < lastSeen, NotReached: ended && i > lastSeen})
 				continue
 			}
 			s := pt.Snapshot

@@ -227,7 +227,7 @@ func TestDiffHTML(t *testing.T) {
 		{"success_vs_race", "success.json", "already_multisig_before_round1.json", 6,
 			[]string{"is_multisig", "threshold", "total"}, "✗ First divergence at step #6"},
 		{"success_vs_success_b", "success.json", "success_b.json", -1, nil, "✓ No divergence"},
-		{"success_vs_wrong_wallet", "success.json", "wrong_wallet_open.json", 30, nil, "✗ First divergence at step #30"},
+		{"success_vs_wrong_wallet", "success.json", "wrong_wallet_open.json", 29, nil, "✗ First divergence at step #29"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -419,5 +419,31 @@ func TestAxisTicks(t *testing.T) {
 			t.Errorf("axisTicks(%v, %v) = %d ticks %q..%q, want %d %q..%q", tt.start, tt.span, len(ticks),
 				ticks[0].Label, ticks[len(ticks)-1].Label, tt.n, tt.first, tt.last)
 		}
+	}
+}
+
+// On the escrow page, the points a failed escrow never got to are "not
+// reached" (neutral); red "missing" is for a success without them.
+func TestSnapshotCellsNotReached(t *testing.T) {
+	tests := []struct {
+		fixture             string
+		notReached, missing int
+	}{
+		// The buyer failed at make_multisig after PRE_ROUND1: 6 + 7 + 7 points never reached.
+		{"already_multisig_before_round1.json", 20, 0},
+		{"wrong_wallet_open.json", 3 + 4 + 5, 0}, // the vendor failed in round 2
+		{"missing_snapshot.json", 0, 2},
+		{"success.json", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			page := string(renderEscrow(t, htmlFixture(t, tt.fixture), HTMLOptions{}))
+			if n := strings.Count(page, `<td class="not-reached">not reached</td>`); n != tt.notReached {
+				t.Errorf("%d cells not reached, want %d", n, tt.notReached)
+			}
+			if n := strings.Count(page, `<td class="missing">`); n != tt.missing {
+				t.Errorf("%d cells missing, want %d", n, tt.missing)
+			}
+		})
 	}
 }

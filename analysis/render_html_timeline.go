@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -143,15 +144,18 @@ func laneRoles(events []escrowtrace.Event) []string {
 		switch {
 		case r == "":
 			noRole = true
-		case roleRank(r) < len(roles()):
+		case roleRank(r) < escrow.Participants:
 		case !seen[r]:
 			seen[r] = true
 			extra = append(extra, r)
 		}
 	}
 	sort.Strings(extra)
-	known := roles()
-	out := append(known[:], extra...)
+	out := make([]string, 0, escrow.Participants+len(extra)+1)
+	for _, r := range escrow.Roles {
+		out = append(out, string(r))
+	}
+	out = append(out, extra...)
 	if noRole {
 		out = append(out, "")
 	}
@@ -295,15 +299,16 @@ func newBar(in timelineInput, lane int, x0, x1 float64, e *escrowtrace.Event, st
 func newPoint(in timelineInput, e *escrowtrace.Event, x float64, lane int) (htmlPoint, bool) {
 	y := svgTopPad + float64(lane)*svgLaneH + svgPointY
 	p := htmlPoint{Type: e.Type, Href: in.href(e.Seq), Seq: e.Seq, LabelX: f1(x), LabelY: f1(y + 4), Anchor: "middle"}
-	pi := pointIndex(e.Type)
 	switch {
-	case pi >= 0:
+	case isSnapshotType(e.Type):
 		p.Class = "snapshot"
 		if e.Snapshot != nil && e.Snapshot.Error != "" {
 			p.Class += " partial"
 		}
 		p.Shape = diamond(x, y, svgPointR)
-		p.Label = strconv.Itoa(pi + 1)
+		if pi, ok := setupPoint(e.Type); ok {
+			p.Label = strconv.Itoa(int(pi) + 1)
+		}
 		p.LabelY = f1(y + svgPointR + 11)
 		p.Tip = snapshotTip(e)
 	case e.Type == escrowtrace.EventErrorFinal:

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -92,6 +93,7 @@ type jsonAnalysis struct {
 	Service      string                 `json:"service,omitempty"`
 	Outcome      string                 `json:"outcome"`
 	Clean        bool                   `json:"clean"`
+	RootCause    Kind                   `json:"root_cause,omitempty"`
 	StartedAt    time.Time              `json:"started_at"`
 	DurationMS   *float64               `json:"duration_ms,omitempty"`
 	Events       int                    `json:"events"`
@@ -121,7 +123,7 @@ func WriteAnalysisJSON(w io.Writer, a *Analysis) error {
 	tl := a.Timeline
 	out := jsonAnalysis{
 		EscrowID: tl.EscrowID, TraceID: tl.TraceID, Service: tl.Service, Outcome: tl.Outcome, Clean: a.Clean(),
-		StartedAt: tl.StartedAt, DurationMS: tl.DurationMS, Events: len(tl.Events), UnknownTypes: tl.UnknownTypes,
+		RootCause: a.RootCause(), StartedAt: tl.StartedAt, DurationMS: tl.DurationMS, Events: len(tl.Events), UnknownTypes: tl.UnknownTypes,
 		Error: tl.Error, RPC: []jsonRPC{}, Snapshots: []jsonRoleSnapshots{}, Errors: []jsonError{},
 		Anomalies: toJSONAnomalies(a.Anomalies),
 	}
@@ -133,13 +135,13 @@ func WriteAnalysisJSON(w io.Writer, a *Analysis) error {
 		out.RPC = append(out.RPC, r)
 	}
 	for _, rp := range a.Progression.Roles {
-		rs := jsonRoleSnapshots{Role: rp.Role, Count: rp.Count(), Missing: []string{}, Points: make([]*jsonPoint, numPoints)}
+		rs := jsonRoleSnapshots{Role: rp.Role, Count: rp.Count(), Missing: []string{}, Points: make([]*jsonPoint, escrow.NumSetupPoints)}
 		for i, p := range rp.Points {
 			if p == nil {
-				rs.Missing = append(rs.Missing, escrowtrace.SnapshotEvents[i])
+				rs.Missing = append(rs.Missing, escrow.Point(i).Name())
 				continue
 			}
-			rs.Points[i] = &jsonPoint{Point: escrowtrace.SnapshotEvents[i], Seq: p.Seq, OffsetMS: p.OffsetMS, Snapshot: p.Snapshot}
+			rs.Points[i] = &jsonPoint{Point: escrow.Point(i).Name(), Seq: p.Seq, OffsetMS: p.OffsetMS, Snapshot: p.Snapshot}
 		}
 		out.Snapshots = append(out.Snapshots, rs)
 	}
@@ -233,21 +235,24 @@ type jsonMethodLatency struct {
 }
 
 type jsonStats struct {
-	Files             int                 `json:"files"`
-	Success           int                 `json:"success"`
-	Failed            int                 `json:"failed"`
-	Incomplete        int                 `json:"incomplete"`
-	Unreadable        int                 `json:"unreadable"`
-	UnreadableFiles   []jsonUnreadable    `json:"unreadable_files"`
-	Clean             bool                `json:"clean"`
-	FailureRate       float64             `json:"failure_rate"`
-	FailuresByRound   map[string]int      `json:"failures_by_round"`
-	FailuresByRole    map[string]int      `json:"failures_by_role"`
-	FailuresByMethod  map[string]int      `json:"failures_by_method"`
-	FailuresByAnomaly map[Kind]int        `json:"failures_by_anomaly"`
-	Anomalies         []jsonKindStats     `json:"anomalies"`
-	RPC               []jsonMethodLatency `json:"rpc"`
-	QuantileRelErr    float64             `json:"quantile_relative_error"`
+	Files             int              `json:"files"`
+	Success           int              `json:"success"`
+	Failed            int              `json:"failed"`
+	Incomplete        int              `json:"incomplete"`
+	Unreadable        int              `json:"unreadable"`
+	UnreadableFiles   []jsonUnreadable `json:"unreadable_files"`
+	Clean             bool             `json:"clean"`
+	FailureRate       float64          `json:"failure_rate"`
+	FailuresByRound   map[string]int   `json:"failures_by_round"`
+	FailuresByRole    map[string]int   `json:"failures_by_role"`
+	FailuresByMethod  map[string]int   `json:"failures_by_method"`
+	FailuresByAnomaly map[Kind]int     `json:"failures_by_anomaly"`
+	// FailuresByRootCause uses "none" for failures no kind names.
+	FailuresByRootCause map[string]int      `json:"failures_by_root_cause"`
+	RootCauseShare      float64             `json:"root_cause_share"`
+	Anomalies           []jsonKindStats     `json:"anomalies"`
+	RPC                 []jsonMethodLatency `json:"rpc"`
+	QuantileRelErr      float64             `json:"quantile_relative_error"`
 }
 
 // WriteStatsJSON writes the summary of many escrows. failures_by_round uses
@@ -257,7 +262,8 @@ func WriteStatsJSON(w io.Writer, s *Stats) error {
 		Files: s.Files, Success: s.Success, Failed: s.Failed, Incomplete: s.Incomplete, Unreadable: s.Unreadable,
 		UnreadableFiles: []jsonUnreadable{}, Clean: s.Clean(), FailureRate: s.FailureRate(),
 		FailuresByRound: map[string]int{}, FailuresByRole: s.FailuresByRole, FailuresByMethod: s.FailuresByMethod,
-		FailuresByAnomaly: s.FailuresByAnomaly, Anomalies: []jsonKindStats{}, RPC: []jsonMethodLatency{},
+		FailuresByAnomaly: s.FailuresByAnomaly, FailuresByRootCause: map[string]int{}, RootCauseShare: s.RootCauseShare(),
+		Anomalies: []jsonKindStats{}, RPC: []jsonMethodLatency{},
 		QuantileRelErr: QuantileRelErr,
 	}
 	for _, u := range s.UnreadableFiles {
@@ -265,6 +271,12 @@ func WriteStatsJSON(w io.Writer, s *Stats) error {
 	}
 	for r, n := range s.FailuresByRound {
 		out.FailuresByRound[strconv.Itoa(r)] = n
+	}
+	for k, n := range s.FailuresByRootCause {
+		if k == "" {
+			k = "none"
+		}
+		out.FailuresByRootCause[string(k)] = n
 	}
 	for _, k := range s.Anomalies {
 		out.Anomalies = append(out.Anomalies, jsonKindStats(k))

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -41,17 +42,37 @@ func newTextWriter(w io.Writer, o TextOptions) *textWriter {
 	return &textWriter{w: bufio.NewWriter(w), color: o.Color}
 }
 
+// painted is text the renderer made safe (and maybe coloured) already; every
+// other string printf prints is escaped first, since it may come from a file.
+type painted string
+
+// printf writes format with its arguments; string arguments (a file's IDs,
+// roles, methods, messages) have their control characters escaped, so that a
+// hostile file cannot drive the terminal; painted ones are written as they are.
 func (t *textWriter) printf(format string, args ...any) {
-	if t.err == nil {
-		_, t.err = fmt.Fprintf(t.w, format, args...)
+	if t.err != nil {
+		return
 	}
+	for i, a := range args {
+		switch v := a.(type) {
+		case painted:
+			args[i] = string(v)
+		case string:
+			args[i] = EscapeControl(v)
+		case Kind:
+			args[i] = EscapeControl(string(v))
+		}
+	}
+	_, t.err = fmt.Fprintf(t.w, format, args...)
 }
 
-func (t *textWriter) paint(code, s string) string {
+// paint escapes s and colours it when colour is on.
+func (t *textWriter) paint(code, s string) painted {
+	s = EscapeControl(s)
 	if !t.color || s == "" {
-		return s
+		return painted(s)
 	}
-	return code + s + ansiReset
+	return painted(code + s + ansiReset)
 }
 
 func (t *textWriter) flush() error {
@@ -132,7 +153,7 @@ func offsetCell(off float64) string {
 	return fmt.Sprintf("[+%5.0fms]", off)
 }
 
-func markCell(t *textWriter, e *escrowtrace.Event) string {
+func markCell(t *textWriter, e *escrowtrace.Event) painted {
 	switch MarkOf(e) {
 	case MarkOK:
 		return t.paint(ansiGreen, "✓")
@@ -144,16 +165,16 @@ func markCell(t *textWriter, e *escrowtrace.Event) string {
 	return " "
 }
 
-func eventLine(t *textWriter, e *escrowtrace.Event) string {
-	typ := fmt.Sprintf("%-29s", e.Type)
+func eventLine(t *textWriter, e *escrowtrace.Event) painted {
+	typ := painted(EscapeControl(fmt.Sprintf("%-29s", e.Type)))
 	switch MarkOf(e) {
 	case MarkFail:
-		typ = t.paint(ansiRed, typ)
+		typ = t.paint(ansiRed, string(typ))
 	case MarkUnknown:
-		typ = t.paint(ansiYellow, typ)
+		typ = t.paint(ansiYellow, string(typ))
 	}
-	line := fmt.Sprintf("%s %s %s %s", t.paint(ansiDim, offsetCell(e.OffsetMS)), markCell(t, e), typ, eventDetails(e))
-	return strings.TrimRight(line, " ")
+	line := fmt.Sprintf("%s %s %s %s", t.paint(ansiDim, offsetCell(e.OffsetMS)), markCell(t, e), typ, EscapeControl(eventDetails(e)))
+	return painted(strings.TrimRight(line, " "))
 }
 
 // eventDetails is everything shown after the type: the key fields, then what
@@ -243,6 +264,9 @@ func WriteAnalysisText(w io.Writer, a *Analysis, o TextOptions) error {
 	t := newTextWriter(w, o)
 	writeHeader(t, a.Timeline)
 	writeOutcome(t, a.Timeline)
+	if k := a.RootCause(); k != "" {
+		t.printf("root cause: %s\n", t.paint(ansiYellow, string(k)))
+	}
 
 	t.printf("\n%s\n", t.paint(ansiBold, "RPC calls (ms)"))
 	if len(a.RPC) == 0 {
@@ -259,9 +283,9 @@ func WriteAnalysisText(w io.Writer, a *Analysis, o TextOptions) error {
 
 	t.printf("\n%s\n", t.paint(ansiBold, "Snapshots"))
 	for _, rp := range a.Progression.Roles {
-		t.printf("  %s (%d of %d)\n", rp.Role, rp.Count(), numPoints)
+		t.printf("  %s (%d of %d)\n", rp.Role, rp.Count(), escrow.NumSetupPoints)
 		for i, p := range rp.Points {
-			name := shortPoint(escrowtrace.SnapshotEvents[i])
+			name := escrow.Point(i).Short()
 			if p == nil {
 				t.printf("    %-22s %s\n", name, t.paint(ansiDim, "-"))
 				continue
@@ -332,7 +356,7 @@ func WriteDiffText(w io.Writer, d *Diff, o TextOptions) error {
 	cells := make([]string, len(d.Steps))
 	width := 1
 	for i, s := range d.Steps {
-		cells[i] = stepCell(s.A)
+		cells[i] = EscapeControl(stepCell(s.A))
 		width = max(width, utf8.RuneCountInString(cells[i]))
 	}
 	t.printf("\n  %4s   %-*s   %-*s   %s\n", "#", width, "A", width, "B", "Δ offset (Δ call)")
@@ -349,7 +373,7 @@ func WriteDiffText(w io.Writer, d *Diff, o TextOptions) error {
 			mark = "~"
 		}
 		if mark != " " {
-			mark = t.paint(ansiRed, mark)
+			mark = string(t.paint(ansiRed, mark))
 		}
 		delta := ""
 		if s.OffsetDeltaMS != nil {
@@ -358,8 +382,8 @@ func WriteDiffText(w io.Writer, d *Diff, o TextOptions) error {
 				delta += " (" + signedMS(*s.DurationDeltaMS) + ")"
 			}
 		}
-		line := fmt.Sprintf("  %4d %s %s   %s   %s", s.Index, mark, padRight(cells[i], width), padRight(stepCell(s.B), width), delta)
-		t.printf("%s\n", strings.TrimRight(line, " "))
+		line := fmt.Sprintf("  %4d %s %s   %s   %s", s.Index, mark, padRight(cells[i], width), padRight(EscapeControl(stepCell(s.B)), width), delta)
+		t.printf("%s\n", painted(strings.TrimRight(line, " ")))
 		for _, f := range s.Fields {
 			t.printf("         %s: %s -> %s\n", f.Field, f.A, f.B)
 		}
@@ -426,6 +450,18 @@ func WriteStatsText(w io.Writer, s *Stats, o TextOptions) error {
 			kinds[string(k)] = n
 		}
 		writeCounts(t, "by anomaly", kinds)
+
+		t.printf("\n%s\n", t.paint(ansiBold, "Root causes of failures"))
+		t.printf("  %-32s %7s %12s\n", "kind", "failed", "of failures")
+		for _, k := range RootCauseOrder() {
+			if n := s.FailuresByRootCause[k]; n > 0 {
+				t.printf("  %-32s %7d %12s\n", k, n, pct(float64(n)/float64(s.Failed)))
+			}
+		}
+		if n := s.FailuresByRootCause[""]; n > 0 {
+			t.printf("  %-32s %7d %12s\n", "(none)", n, pct(float64(n)/float64(s.Failed)))
+		}
+		t.printf("  named by a root-cause kind: %s of failures\n", pct(s.RootCauseShare()))
 	}
 
 	t.printf("\n%s\n", t.paint(ansiBold, "Anomaly kinds and failure"))

@@ -29,7 +29,13 @@ func NewTimeline(f *escrowtrace.File) *Timeline {
 	events := append([]escrowtrace.Event(nil), f.Events...)
 	sort.SliceStable(events, func(i, j int) bool { return events[i].Seq < events[j].Seq })
 	unknown := map[string]bool{}
-	for _, e := range events {
+	for i := range events {
+		e := &events[i]
+		// The contract defines each setup point's round: a file that leaves
+		// the optional field out reads like one that has it.
+		if p, ok := setupPoint(e.Type); ok && e.Round == 0 {
+			e.Round = int(p.Round())
+		}
 		if !knownEventType(e.Type) {
 			unknown[e.Type] = true
 		}
@@ -51,7 +57,7 @@ func knownEventType(t string) bool {
 		escrowtrace.EventErrorFinal:
 		return true
 	}
-	return escrowtrace.IsSnapshotEvent(t)
+	return isSnapshotType(t)
 }
 
 // EventKey is what identifies a step of the setup independently of timing and

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -147,12 +146,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, e env) in
 		return exitUsage
 	}
 	if c.slow, err = analysis.ParseSlow(c.opts.slow); err != nil {
-		fmt.Fprintf(stderr, "escrowtrace %s: %v\n", cmd.name, err)
+		fmt.Fprintf(stderr, "escrowtrace %s: %s\n", cmd.name, analysis.EscapeControl(err.Error()))
 		return exitUsage
 	}
 	if c.opts.jaeger != "" {
 		if c.jaeger, err = analysis.NewJaeger(c.opts.jaeger, c.opts.timeout); err != nil {
-			fmt.Fprintf(stderr, "escrowtrace %s: %v\n", cmd.name, err)
+			fmt.Fprintf(stderr, "escrowtrace %s: %s\n", cmd.name, analysis.EscapeControl(err.Error()))
 			return exitUsage
 		}
 	}
@@ -191,8 +190,10 @@ func (c *cli) load(ctx context.Context, arg string) (*escrowtrace.File, error) {
 	return analysis.ReadFile(arg)
 }
 
+// fail reports err, whose text may quote a file or a server's answer: its
+// control characters are escaped.
 func (c *cli) fail(cmd string, err error) int {
-	fmt.Fprintf(c.stderr, "escrowtrace %s: %v\n", cmd, err)
+	fmt.Fprintf(c.stderr, "escrowtrace %s: %s\n", cmd, analysis.EscapeControl(err.Error()))
 	return exitUsage
 }
 
@@ -278,7 +279,7 @@ func runStats(ctx context.Context, c *cli, args []string) int {
 		return c.fail("stats", err)
 	}
 	for _, u := range s.UnreadableFiles {
-		fmt.Fprintf(c.stderr, "escrowtrace stats: %s\n", u.Error)
+		fmt.Fprintf(c.stderr, "escrowtrace stats: %s\n", analysis.EscapeControl(u.Error))
 	}
 	if s.Unreadable > 0 {
 		return exitUsage
@@ -289,20 +290,30 @@ func runStats(ctx context.Context, c *cli, args []string) int {
 func runValidate(_ context.Context, c *cli, args []string) int {
 	code := exitClean
 	for _, p := range args {
-		data, err := os.ReadFile(p)
+		data, err := analysis.ReadBytes(p)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "%s: %v\n", p, errors.Unwrap(err))
+			fmt.Fprintf(c.stderr, "%s\n", analysis.EscapeControl(err.Error()))
 			code = exitUsage
 			continue
 		}
 		if err := analysis.ValidateSchema(data); err != nil {
-			fmt.Fprintf(c.stdout, "%s: invalid: %s\n", p, strings.ReplaceAll(err.Error(), "\n", "\n  "))
+			fmt.Fprintf(c.stdout, "%s: invalid: %s\n", p, escapeLines(err.Error()))
 			code = max(code, exitFindings)
 			continue
 		}
 		fmt.Fprintf(c.stdout, "%s: ok\n", p)
 	}
 	return code
+}
+
+// escapeLines escapes each line of a multi-line message and indents the
+// lines after the first.
+func escapeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = analysis.EscapeControl(l)
+	}
+	return strings.Join(lines, "\n  ")
 }
 
 func findings(clean bool) int {

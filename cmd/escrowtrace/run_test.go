@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/escrowd/escrowd/analysis"
 )
 
 const fixtures = "../../analysis/testdata/fixtures/"
@@ -42,7 +44,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"incomplete in words", []string{"timeline", fixtures + "incomplete_trace.json"}, exitFindings, "incomplete: the escrow never finished", ""},
 		{"diff identical", []string{"diff", fixtures + "success.json", fixtures + "success_b.json"}, exitClean, "No divergence", ""},
 		{"diff divergent", []string{"diff", fixtures + "success.json", fixtures + "wrong_wallet_open.json"}, exitFindings,
-			"Divergence at event #30: A: RPC_CALL_END role=vendor round=2 method=exchange_multisig_keys, B: RPC_CALL_ERROR", ""},
+			"Divergence at event #29: A: RPC_CALL_END role=vendor round=2 method=exchange_multisig_keys, B: RPC_CALL_ERROR", ""},
 		{"stats", []string{"stats", fixtures}, exitFindings, "files 13", ""},
 		{"stats unreadable", []string{"stats", "../../analysis/testdata/broken"}, exitUsage, "unreadable 7", "empty.json: empty input"},
 		{"stats missing dir", []string{"stats", "nowhere"}, exitUsage, "", "nowhere: no such file or directory"},
@@ -168,5 +170,33 @@ func TestRunJaeger(t *testing.T) {
 	code = run(context.Background(), []string{"analyze", "--jaeger", srv.URL, fixtures + "success.json"}, &stdout, &stderr, env{})
 	if code != exitClean {
 		t.Errorf("file with --jaeger: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// Every reader refuses a file above the size limit, naming the file, before
+// reading it; a name or answer with escape sequences reaches the terminal
+// escaped.
+func TestRunLimitsAndEscapes(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.json")
+	fh, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fh.Truncate(analysis.MaxInputBytes + 1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	fh.Close()
+	for _, cmd := range []string{"validate", "analyze", "timeline"} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{cmd, big}, &stdout, &stderr, env{})
+		if code != exitUsage || !strings.Contains(stderr.String(), big+": larger than 256 MiB") {
+			t.Errorf("%s of a too large file: exit %d, stderr %q", cmd, code, stderr.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"analyze", filepath.Join(dir, "nope\x1b]0;pwned\x07.json")}, &stdout, &stderr, env{})
+	if code != exitUsage || strings.ContainsAny(stderr.String(), "\x1b\x07") || !strings.Contains(stderr.String(), `nope\x1b]0;pwned\x07.json`) {
+		t.Errorf("exit %d, stderr %q: want the name escaped", code, stderr.String())
 	}
 }

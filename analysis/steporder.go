@@ -1,0 +1,153 @@
+package analysis
+
+import (
+	"sort"
+
+	"github.com/escrowd/escrowd/pkg/escrow"
+	"github.com/escrowd/escrowd/pkg/escrowtrace"
+)
+
+// The protocol's order (escrow.SetupSteps): a step is a barrier, every role
+// finishes its part of it before any role starts the next. Within a step a
+// role first gets ready (open_wallet on a shared server, the step's PRE
+// snapshot) and makes the step's call; then it checks and records what the
+// call did (store, is_multisig, the POST snapshot, or the escrow's final
+// error): snapshots follow their step. Two escrows are compared in this
+// order: step, then part of the step, then role; so the failing call of one
+// role comes before what the abort of the setup left out for another role,
+// and the order in which roles interleave within a step is no difference.
+
+// stepPart is where in its step an event falls.
+type stepPart int
+
+const (
+	partCall  stepPart = iota // getting ready for the step's call, and the call
+	partAfter                 // what follows the step's call
+)
+
+// stepPlace is an event's place in the protocol.
+type stepPlace struct {
+	step int // index in escrow.SetupSteps; len(SetupSteps) for what follows them
+	part stepPart
+}
+
+func (p stepPlace) less(q stepPlace) bool {
+	if p.step != q.step {
+		return p.step < q.step
+	}
+	return p.part < q.part
+}
+
+// stepPlaces places each event (in seq order) in the protocol. Each role is
+// followed on its own: an event that can only belong to a later step (that
+// step's call, or its PRE or POST snapshot) moves the role on; the step's POST
+// snapshot (or, when the step takes none, the end of its call) closes it.
+// Events of no role follow the furthest role.
+func stepPlaces(events []escrowtrace.Event) []stepPlace {
+	steps := escrow.SetupSteps[:]
+	type progress struct {
+		step   int
+		called bool // the step's call has ended
+	}
+	byRole := map[string]*progress{}
+	furthest := 0
+	places := make([]stepPlace, len(events))
+	for i := range events {
+		e := &events[i]
+		if e.Role == "" {
+			part := partAfter
+			if e.Type != escrowtrace.EventErrorFinal {
+				part = partCall
+			}
+			places[i] = stepPlace{step: furthest, part: part}
+			continue
+		}
+		pr := byRole[e.Role]
+		if pr == nil {
+			pr = &progress{}
+			byRole[e.Role] = pr
+		}
+		if s, ok := laterStep(steps, pr.step, e); ok {
+			pr.step, pr.called = s, false
+		}
+		st := steps[min(pr.step, len(steps)-1)]
+		isCall := isRPC(e.Type) && e.Method == st.Call && e.Round == int(st.Round)
+		place := stepPlace{step: pr.step, part: partCall}
+		if pr.step >= len(steps) || pr.called {
+			place.part = partAfter
+		}
+		if p, ok := escrow.PointByName(e.Type); ok && p == st.After {
+			place.part = partAfter
+		}
+		places[i] = place
+		furthest = max(furthest, pr.step)
+
+		// What closes the step.
+		if pr.step < len(steps) {
+			ended := isCall && (e.Type == escrowtrace.EventRPCCallEnd || e.Type == escrowtrace.EventRPCCallError)
+			if ended {
+				pr.called = true
+			}
+			p, isPoint := escrow.PointByName(e.Type)
+			if (st.After == escrow.NoPoint && ended) || (isPoint && p == st.After) {
+				pr.step, pr.called = pr.step+1, false
+			}
+		}
+	}
+	return places
+}
+
+// laterStep is the step after cur that e can only belong to: the step whose
+// call e makes (in the step's round) or whose PRE or POST snapshot e is.
+func laterStep(steps []escrow.Step, cur int, e *escrowtrace.Event) (int, bool) {
+	p, isPoint := escrow.PointByName(e.Type)
+	for s := cur + 1; s < len(steps); s++ {
+		st := steps[s]
+		if isPoint && (p == st.Before || p == st.After) {
+			return s, true
+		}
+		if isRPC(e.Type) && e.Method == st.Call && e.Round == int(st.Round) {
+			return s, true
+		}
+	}
+	return 0, false
+}
+
+func isRPC(t string) bool {
+	return t == escrowtrace.EventRPCCallStart || t == escrowtrace.EventRPCCallEnd || t == escrowtrace.EventRPCCallError
+}
+
+// CanonicalOrder sorts a timeline's events (in seq order) into the protocol's
+// order, the same for any two escrows however their roles interleaved: by
+// step of escrow.SetupSteps, then by part of the step (getting ready and the
+// step's call, then what follows it), then by role (buyer, vendor, arbiter,
+// then any other), then by seq. Within a role nothing moves: a role's calls
+// are sequential, so its seq order is causal.
+func CanonicalOrder(events []escrowtrace.Event) { canonical(events) }
+
+// canonical sorts events as CanonicalOrder does and returns each sorted
+// event's place in the protocol.
+func canonical(events []escrowtrace.Event) []stepPlace {
+	places := stepPlaces(events)
+	idx := make([]int, len(events))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(x, y int) bool {
+		i, j := idx[x], idx[y]
+		if places[i] != places[j] {
+			return places[i].less(places[j])
+		}
+		if ra, rb := roleRank(events[i].Role), roleRank(events[j].Role); ra != rb {
+			return ra < rb
+		}
+		return events[i].Seq < events[j].Seq
+	})
+	sorted := make([]escrowtrace.Event, len(events))
+	sortedPlaces := make([]stepPlace, len(events))
+	for k, i := range idx {
+		sorted[k], sortedPlaces[k] = events[i], places[i]
+	}
+	copy(events, sorted)
+	return sortedPlaces
+}
