@@ -50,7 +50,7 @@ type Env struct {
 
 // FaucetOutputs is how many coinbase outputs Start primes the faucet with:
 // enough for a package's payments between rounds of mining.
-const FaucetOutputs = 40
+const FaucetOutputs = 20
 
 // Start starts monerod in dir/chain, n wallet servers plus the faucet's and
 // a spare one (wallets in dir/wallets), and primes the faucet. The caller
