@@ -44,10 +44,10 @@ type payoutStep struct {
 	done  func(ctx context.Context, p *Payer, r *payoutRun) error
 }
 
-func signersOf(r *payoutRun) []*walletSession { return r.signers[:] }
-func builderOf(r *payoutRun) []*walletSession { return r.signers[:1] }
+func signersOf(r *payoutRun) []*walletSession  { return r.signers[:] }
+func builderOf(r *payoutRun) []*walletSession  { return r.signers[:1] }
 func cosignerOf(r *payoutRun) []*walletSession { return r.signers[1:] }
-func allOf(r *payoutRun) []*walletSession     { return r.all }
+func allOf(r *payoutRun) []*walletSession      { return r.all }
 
 // payoutTable is the payout protocol: escrow.PayoutSteps with each step's
 // work. The post-spend sync is last and outside the money path: its failure

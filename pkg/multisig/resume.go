@@ -96,4 +96,3 @@ func (p *Payer) onChain(ctx context.Context, hashes []string) (bool, uint64, err
 	}
 	return len(sts) > 0, height, nil
 }
-

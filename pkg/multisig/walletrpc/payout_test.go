@@ -33,7 +33,9 @@ func TestPayoutCallsOnTheWire(t *testing.T) {
 			func(ctx context.Context, c *Client) (any, error) { return c.ExportMultisigInfo(ctx) },
 			"4d6f6e65726f"},
 		{"import_multisig_info", `{"info":["aa","bb"]}`, `{"n_outputs":1}`,
-			func(ctx context.Context, c *Client) (any, error) { return c.ImportMultisigInfo(ctx, []string{"aa", "bb"}) },
+			func(ctx context.Context, c *Client) (any, error) {
+				return c.ImportMultisigInfo(ctx, []string{"aa", "bb"})
+			},
 			1},
 		{"transfer", `{"destinations":[{"amount":7,"address":"4x"}],"account_index":0}`, `{"amount":7,"fee":1,"tx_hash":"","multisig_txset":"0a"}`,
 			func(ctx context.Context, c *Client) (any, error) {
