@@ -438,6 +438,22 @@ func TestPayoutOnRegtest(t *testing.T) {
 				if got := j2.stages(); len(got) == 0 || got[len(got)-1] != multisig.StageSubmitted {
 					t.Errorf("resume journal %v, want it to end submitted", got)
 				}
+				if tt.crash == multisig.StageSigned {
+					// Submitting the same signed set again pays nothing twice:
+					// refused, or the same transaction, and the pool is unchanged.
+					before, _ := rt.env.Daemon.Client().GetInfo(ctx)
+					hashes, err := resubmit(t, rt, tt.f.wallets[escrow.Buyer], rec.TxSet)
+					t.Logf("second submit_multisig of the set: %v, %v", hashes, err)
+					if err == nil && !slices.Equal(hashes, rec.TxHashes) {
+						t.Errorf("second submit_multisig sent %v, the set is %v", hashes, rec.TxHashes)
+					}
+					if err != nil && !errors.Is(err, walletrpc.ErrWallet) {
+						t.Errorf("second submit_multisig = %v, want the wallet's answer", err)
+					}
+					if after, _ := rt.env.Daemon.Client().GetInfo(ctx); after.TxPoolSize != before.TxPoolSize {
+						t.Errorf("pool %d -> %d transactions after the second submit", before.TxPoolSize, after.TxPoolSize)
+					}
+				}
 				// A second Resume from the final record sends nothing.
 				again, err := rt.payer(t, false, nil, nil).Resume(ctx, req, j2.last())
 				if err != nil || again.TxHash != res.TxHash || !again.Resumed {
@@ -495,4 +511,21 @@ func slowCalls(t testing.TB) walletrpc.Middleware {
 			return err
 		}
 	}
+}
+
+// resubmit opens wallet (a signer's) on a leased server and submits txset.
+func resubmit(t *testing.T, rt *regtest, wallet, txset string) ([]string, error) {
+	t.Helper()
+	ctx := context.Background()
+	lease, err := rt.pool.Acquire(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lease.Release()
+	c := lease.Servers()[0].Client()
+	if err := c.OpenWallet(ctx, wallet, multisig.WalletPassword(payoutSecret, wallet)); err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseWallet(ctx)
+	return c.SubmitMultisig(ctx, txset)
 }

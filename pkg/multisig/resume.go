@@ -14,8 +14,10 @@ import (
 //     daemon has them all, in its pool or on the chain: the payout is done;
 //     nothing is sent.
 //   - rec holds a fully signed set whose transactions the daemon does not
-//     have: it is submitted (the same transactions; the daemon refuses a
-//     double spend), then the wallets are synced as after any payout.
+//     have: it is submitted, then the wallets are synced as after any
+//     payout. Submitting is idempotent: the set holds the same transactions
+//     (same key images) every time, so a second submit of a set already in
+//     the pool answers the same hashes and adds nothing (measured on regtest).
 //   - otherwise (no record, or only the unsigned set, which was never
 //     signed): the payout starts again from fresh multisig info.
 func (p *Payer) Resume(ctx context.Context, req PayoutRequest, rec PayoutRecord) (PayoutResult, error) {
