@@ -49,7 +49,9 @@ var (
 	// signers' multisig info first (import_multisig_info).
 	ErrImportNeeded = errors.New("multisig import is needed")
 	// ErrNotEnoughMoney: -17 / -37, the wallet cannot pay amount and fee (or not
-	// from unlocked funds).
+	// from unlocked funds); -4 "No unlocked balance in the specified account"
+	// from sweep_all (measured on regtest: a multisig wallet that imported
+	// before refresh sees balance 0).
 	ErrNotEnoughMoney = errors.New("not enough money")
 	// ErrNoTxCreated: -16, the transaction was not possible.
 	ErrNoTxCreated = errors.New("no transaction created")
@@ -74,6 +76,7 @@ var (
 // Wallet RPC error codes of monero-wallet-rpc 0.18 (wallet_rpc_server_error_codes.h).
 const (
 	codeUnknown           = -1
+	codeTransferError     = -4
 	codeNotOpen           = -13
 	codeTxNotPossible     = -16
 	codeNotEnoughMoney    = -17
@@ -152,6 +155,11 @@ func Classify(code int, message string) error {
 		return ErrNoTxCreated
 	case codeNotEnoughMoney, codeNotEnoughUnlocked:
 		return ErrNotEnoughMoney
+	case codeTransferError:
+		if strings.Contains(msg, "no unlocked balance") || strings.Contains(msg, "not enough") {
+			return ErrNotEnoughMoney
+		}
+		return ErrWallet
 	case codeMultisigDisabled:
 		return ErrMultisigDisabled
 	case codeWalletExists:

@@ -48,6 +48,10 @@ func TestClassify(t *testing.T) {
 		{-16, "No transaction created", ErrNoTxCreated},
 		{-17, "not enough money", ErrNotEnoughMoney},
 		{-37, "not enough unlocked money", ErrNotEnoughMoney},
+		// sweep_all on regtest (0.18), captured by pkg/multisig's TestPayoutOnRegtest.
+		{-4, "No unlocked balance in the specified account", ErrNotEnoughMoney},
+		{-4, "No unlocked balance in the specified subaddress(es)", ErrNotEnoughMoney},
+		{-4, "Some other transfer error", ErrWallet},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%d %.40s", tc.code, tc.msg), func(t *testing.T) {

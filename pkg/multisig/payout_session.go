@@ -1,0 +1,130 @@
+package multisig
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/escrowd/escrowd/pkg/escrow"
+	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
+	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
+)
+
+// walletSession is one role's escrow wallet on a leased server during a
+// payout or a funding check: the wallet is opened once and closed (saved)
+// when the payout ends.
+type walletSession struct {
+	escrowID  string
+	role      escrow.Role
+	wallet    string
+	password  string
+	client    *walletrpc.Client // with the caller's middleware
+	raw       *walletrpc.Client // without it: snapshot reads are observation
+	walletDir string
+	open      bool
+}
+
+func newWalletSession(escrowID string, role escrow.Role, wallet string, secret []byte, srv *walletpool.Server, mw walletrpc.Middleware, timeout time.Duration) *walletSession {
+	raw := srv.Client().With(deadline(timeout, srv))
+	client := raw
+	if mw != nil {
+		client = raw.With(mw)
+	}
+	return &walletSession{
+		escrowID: escrowID, role: role, wallet: wallet, password: WalletPassword(secret, wallet),
+		client: client, raw: raw, walletDir: srv.WalletDir(),
+	}
+}
+
+// ctx tags a call's context for middleware with the escrow, role and wallet.
+func (s *walletSession) ctx(ctx context.Context) context.Context {
+	return WithStep(ctx, Step{EscrowID: s.escrowID, Role: Role(s.role), WalletID: s.wallet})
+}
+
+// ensureOpen opens the role's wallet on its server, once.
+func (s *walletSession) ensureOpen(ctx context.Context) error {
+	if s.open {
+		return nil
+	}
+	if err := s.client.OpenWallet(s.ctx(ctx), s.wallet, s.password); err != nil {
+		return fmt.Errorf("open_wallet: %w", err)
+	}
+	s.open = true
+	return nil
+}
+
+// close saves and closes the wallet, so that the server holds nothing of the
+// escrow's for its next lease.
+func (s *walletSession) close(ctx context.Context) error {
+	if !s.open {
+		return nil
+	}
+	s.open = false
+	return s.raw.CloseWallet(ctx)
+}
+
+// ReadSnapshot reads the role's wallet state (balances, multisig state,
+// address hash, key file mode).
+func (s *walletSession) ReadSnapshot(ctx context.Context) Snapshot {
+	snap := Snapshot{WalletID: s.wallet}
+	var firstErr error
+	note := func(err error) {
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	st, err := s.raw.IsMultisig(ctx)
+	note(err)
+	snap.IsMultisig, snap.Ready, snap.Threshold, snap.Total = st.Multisig, st.Ready, st.Threshold, st.Total
+	addr, err := s.raw.GetAddress(ctx)
+	note(err)
+	if addr != "" {
+		snap.AddressHash = escrowtrace.HashAddress(addr)
+	}
+	bal, err := s.raw.GetBalance(ctx)
+	note(err)
+	snap.Balance, snap.UnlockedBalance = bal.Balance, bal.UnlockedBalance
+	if s.walletDir != "" {
+		fi, err := os.Stat(filepath.Join(s.walletDir, s.wallet+".keys"))
+		if err == nil {
+			snap.FileMode = fmt.Sprintf("%04o", fi.Mode().Perm())
+		} else if !os.IsNotExist(err) {
+			note(err)
+		}
+	}
+	snap.Err = firstErr
+	return snap
+}
+
+// eachWallet runs f for every session at once (each on its own server) and
+// returns the first error; the first error cancels the others.
+func eachWallet(ctx context.Context, ss []*walletSession, f func(context.Context, *walletSession) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	for _, s := range ss {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fail := func(err error) { once.Do(func() { first = err; cancel() }) }
+			defer func() {
+				if p := recover(); p != nil {
+					fail(fmt.Errorf("%s: panic: %v", s.role, p))
+				}
+			}()
+			if err := f(ctx, s); err != nil {
+				fail(err)
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
