@@ -9,6 +9,7 @@ import (
 
 	"github.com/escrowd/escrowd/internal/escrows"
 	"github.com/escrowd/escrowd/internal/store"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
@@ -48,7 +49,7 @@ func TestSubmitRecordsFailure(t *testing.T) {
 	ctx := context.Background()
 	r := newFakeRunner()
 	r.fn = func(context.Context, multisig.Escrow) (multisig.Result, error) {
-		return multisig.Result{}, &multisig.StepError{EscrowID: "x", Role: multisig.RoleVendor, Round: multisig.Round2,
+		return multisig.Result{}, &multisig.StepError{EscrowID: "x", Role: escrow.Vendor, Round: escrow.Round2,
 			Operation: "exchange_multisig_keys", Err: errors.New("kex failed")}
 	}
 	svc, _ := newService(t, r, 4)

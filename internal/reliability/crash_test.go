@@ -19,6 +19,7 @@ import (
 
 	"github.com/escrowd/escrowd/analysis"
 	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
@@ -88,7 +89,7 @@ func child(dir string) error {
 	// always finds it running.
 	hold := func(next walletrpc.Invoker) walletrpc.Invoker {
 		return func(ctx context.Context, call *walletrpc.Call) error {
-			if st, _ := multisig.StepFrom(ctx); st.Round == multisig.Round2 && call.Method == "exchange_multisig_keys" {
+			if st, _ := multisig.StepFrom(ctx); st.Round == escrow.Round2 && call.Method == "exchange_multisig_keys" {
 				var werr error
 				once.Do(func() { werr = writeMarker(dir, marker{EscrowID: e.ID, ServerPIDs: pids}) })
 				if werr != nil {

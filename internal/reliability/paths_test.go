@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/escrowd/escrowd/analysis"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/trace"
@@ -55,7 +56,7 @@ func TestHostileEscrowIDs(t *testing.T) {
 		obs.EndPhase(pctx, nil)
 		var runErr error
 		if i%2 == 1 {
-			runErr = &multisig.StepError{EscrowID: id, Role: multisig.RoleBuyer, Round: multisig.Round1, Operation: "make_multisig", WalletID: multisig.WalletName(id, multisig.RoleBuyer), Err: errors.New("boom")}
+			runErr = &multisig.StepError{EscrowID: id, Role: escrow.Buyer, Round: escrow.Round1, Operation: "make_multisig", WalletID: escrow.WalletName(id, escrow.Buyer), Err: errors.New("boom")}
 		}
 		obs.EndEscrow(ectx, multisig.Result{}, runErr)
 	}

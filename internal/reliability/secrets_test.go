@@ -18,6 +18,7 @@ import (
 	"github.com/escrowd/escrowd/internal/osprobe"
 	"github.com/escrowd/escrowd/internal/secretscan"
 	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
@@ -91,8 +92,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 	sec.AddBytes("master secret", testSecret)
 	sec.Add("multisig address", fullRes.Address)
 	for _, e := range []multisig.Escrow{full, raceA, raceB} {
-		for _, role := range multisig.Roles {
-			sec.Add("wallet password", multisig.WalletPassword(testSecret, multisig.WalletName(e.ID, role)))
+		for _, role := range escrow.Roles {
+			sec.Add("wallet password", multisig.WalletPassword(testSecret, escrow.WalletName(e.ID, role)))
 		}
 	}
 	for _, s := range srv {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 )
@@ -55,7 +56,7 @@ func BenchmarkSnapshotOff(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		c.obs.Snapshot(ctx, PointPreRound2, RoleBuyer, src)
+		c.obs.Snapshot(ctx, escrow.PointPreRound2, escrow.Buyer, src)
 	}
 	b.ReportMetric(float64(calls.Load())/float64(b.N), "rpc-calls/op")
 }
@@ -66,8 +67,8 @@ func TestSnapshotOffCostsNothing(t *testing.T) {
 	c, client, calls := offCoordinator(t)
 	src := walletSource{c: client}
 	ctx := context.Background()
-	for _, p := range Points {
-		for _, r := range Roles {
+	for _, p := range escrow.SetupPoints {
+		for _, r := range escrow.Roles {
 			allocs := testing.AllocsPerRun(50, func() { c.obs.Snapshot(ctx, p, r, src) })
 			if allocs != 0 {
 				t.Errorf("%s %s: %.0f allocations per snapshot with tracing off; want 0", p.Name(), r, allocs)

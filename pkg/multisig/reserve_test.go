@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 )
@@ -55,7 +56,7 @@ func TestWarmReserve(t *testing.T) {
 			t.Fatalf("the escrow created a wallet although the reserve had three: %+v", call)
 		}
 	}
-	for _, role := range multisig.Roles {
+	for _, role := range escrow.Roles {
 		if !strings.HasPrefix(res.Wallets[role], "reserve_") {
 			t.Fatalf("%s wallet %q is not from the reserve", role, res.Wallets[role])
 		}
@@ -79,8 +80,8 @@ func TestWarmReserve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res2.Wallets[multisig.RoleBuyer] != multisig.WalletName(e2.ID, multisig.RoleBuyer) {
-		t.Fatalf("buyer wallet %q: a vanished reserve wallet was used", res2.Wallets[multisig.RoleBuyer])
+	if res2.Wallets[escrow.Buyer] != escrow.WalletName(e2.ID, escrow.Buyer) {
+		t.Fatalf("buyer wallet %q: a vanished reserve wallet was used", res2.Wallets[escrow.Buyer])
 	}
 	if st := r.Stats(); st.Misses != 3 {
 		t.Fatalf("reserve stats %+v, want 3 misses after the wallets vanished", st)

@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 )
@@ -15,7 +15,7 @@ import (
 type session struct {
 	server    *walletpool.Server
 	escrowID  string
-	role      Role
+	role      escrow.Role
 	wallet    string // wallet file name
 	password  string
 	client    *walletrpc.Client // with the caller's middleware: every setup call is seen
@@ -33,17 +33,17 @@ func (s *session) adopt(wallet, password string) {
 }
 
 // step returns ctx tagged with the session's role and round for middleware.
-func (s *session) step(ctx context.Context, r Round) context.Context {
+func (s *session) step(ctx context.Context, r escrow.Round) context.Context {
 	return WithStep(ctx, Step{EscrowID: s.escrowID, Role: s.role, Round: r, WalletID: s.wallet})
 }
 
-func (s *session) fail(r Round, op string, err error) error {
-	return &StepError{EscrowID: s.escrowID, Role: s.role, Round: r, Operation: op, WalletID: s.wallet, Err: err}
+func (s *session) fail(r escrow.Round, op string, err error) error {
+	return stepError(s.escrowID, s.role, r, op, s.wallet, err)
 }
 
 // ensureOpen opens the role's wallet when the server is shared; a leased
 // server keeps it open from create_wallet on.
-func (s *session) ensureOpen(ctx context.Context, r Round) error {
+func (s *session) ensureOpen(ctx context.Context, r escrow.Round) error {
 	if !s.switching {
 		return nil
 	}
@@ -55,7 +55,7 @@ func (s *session) ensureOpen(ctx context.Context, r Round) error {
 
 // store saves the wallet after a step, so that neither a crash nor a switch to
 // another wallet loses a kex round (see FACTS: an unsaved round breaks the next open).
-func (s *session) store(ctx context.Context, r Round) error {
+func (s *session) store(ctx context.Context, r escrow.Round) error {
 	if err := s.client.Store(s.step(ctx, r)); err != nil {
 		return s.fail(r, "store", err)
 	}
@@ -63,7 +63,7 @@ func (s *session) store(ctx context.Context, r Round) error {
 }
 
 // check verifies with is_multisig that the step left the wallet as expected.
-func (s *session) check(ctx context.Context, r Round, after string, want func(walletrpc.MultisigStatus) bool) (walletrpc.MultisigStatus, error) {
+func (s *session) check(ctx context.Context, r escrow.Round, after string, want func(walletrpc.MultisigStatus) bool) (walletrpc.MultisigStatus, error) {
 	st, err := s.client.IsMultisig(s.step(ctx, r))
 	if err != nil {
 		return st, s.fail(r, "is_multisig", err)
@@ -90,7 +90,7 @@ func (s *session) ReadSnapshot(ctx context.Context) Snapshot {
 	addr, err := s.raw.GetAddress(ctx)
 	note(err)
 	if addr != "" {
-		snap.AddressHash = escrowtrace.HashAddress(addr)
+		snap.AddressHash = escrow.HashAddress(addr)
 	}
 	bal, err := s.raw.GetBalance(ctx)
 	note(err)

@@ -12,6 +12,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
@@ -99,7 +100,7 @@ type instrumentation struct {
 func instrumentations(tb testing.TB) []instrumentation {
 	tb.Helper()
 	ctx := multisig.WithStep(context.Background(), multisig.Step{
-		EscrowID: "bench", Role: multisig.RoleBuyer, Round: multisig.Round2, WalletID: "escrow-bench-buyer",
+		EscrowID: "bench", Role: escrow.Buyer, Round: escrow.Round2, WalletID: "escrow-bench-buyer",
 	})
 	off, err := Setup(ctx, Config{Enabled: false})
 	if err != nil {
@@ -211,7 +212,7 @@ func BenchmarkSnapshot(b *testing.B) {
 			src := clientSource{c: in.client(b, w)}
 			b.ReportAllocs()
 			for b.Loop() {
-				in.obs.Snapshot(in.ctx, multisig.PointPreRound2, multisig.RoleBuyer, src)
+				in.obs.Snapshot(in.ctx, escrow.PointPreRound2, escrow.Buyer, src)
 			}
 			b.ReportMetric(float64(w.calls.Load())/float64(b.N), "rpc-calls/op")
 		})
@@ -234,7 +235,7 @@ func TestInstrumentationOffIsBare(t *testing.T) {
 				w := &cannedWallet{}
 				src := clientSource{c: in.client(t, w)}
 				allocs := testing.AllocsPerRun(100, func() {
-					in.obs.Snapshot(in.ctx, multisig.PointPreRound2, multisig.RoleBuyer, src)
+					in.obs.Snapshot(in.ctx, escrow.PointPreRound2, escrow.Buyer, src)
 				})
 				if n := w.calls.Load(); n != 0 || allocs != 0 {
 					t.Errorf("snapshot with a non-recording span: %d wallet calls, %.0f allocations; want 0 and 0", n, allocs)
@@ -242,7 +243,7 @@ func TestInstrumentationOffIsBare(t *testing.T) {
 			case "on":
 				w := &cannedWallet{}
 				src := clientSource{c: in.client(t, w)}
-				in.obs.Snapshot(in.ctx, multisig.PointPreRound2, multisig.RoleBuyer, src)
+				in.obs.Snapshot(in.ctx, escrow.PointPreRound2, escrow.Buyer, src)
 				if n := w.calls.Load(); n != 3 {
 					t.Errorf("snapshot with tracing on: %d wallet calls; want 3 (is_multisig, get_address, get_balance)", n)
 				}

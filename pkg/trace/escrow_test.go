@@ -22,6 +22,7 @@ import (
 
 	"github.com/escrowd/escrowd/internal/secretscan"
 	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
@@ -161,7 +162,7 @@ func TestSuccessfulEscrowFile(t *testing.T) {
 		}
 	}
 
-	for _, role := range multisig.Roles {
+	for _, role := range escrow.Roles {
 		sec.Add("wallet password", multisig.WalletPassword(testSecret, res.Wallets[role]))
 	}
 	sec.AddBytes("master secret", testSecret)

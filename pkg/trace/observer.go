@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
@@ -54,7 +55,7 @@ func (o *observer) EndPhase(ctx context.Context, err error) {
 	span.End()
 }
 
-func (o *observer) Snapshot(ctx context.Context, point multisig.Point, role multisig.Role, src multisig.SnapshotSource) {
+func (o *observer) Snapshot(ctx context.Context, point escrow.Point, role escrow.Role, src multisig.SnapshotSource) {
 	span := trace.SpanFromContext(ctx)
 	if !span.IsRecording() {
 		return // reading a snapshot costs wallet calls: only when it is kept
