@@ -10,7 +10,7 @@ import (
 
 	"github.com/escrowd/escrowd/internal/store"
 	"github.com/escrowd/escrowd/internal/ui"
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 // escrowReader is what the pages read escrows through: *escrows.Service (and
@@ -22,7 +22,7 @@ type escrowReader interface {
 
 // uiSource is the ui.Source of escrowd: escrows from the store, trace files
 // from the traces directory ("" when instrumentation is off). A trace path is
-// built from the stored escrow's ID by escrowtrace.FileName, never from the
+// built from the stored escrow's ID by escrow.FileName, never from the
 // request.
 type uiSource struct {
 	escrows   escrowReader
@@ -58,7 +58,7 @@ func (s uiSource) TracePath(ctx context.Context, id string) (string, error) {
 	if s.tracesDir == "" {
 		return "", fmt.Errorf("escrow %s: %w", e.ID, ui.ErrTracingOff)
 	}
-	name, err := escrowtrace.FileName(e.ID)
+	name, err := escrow.FileName(e.ID)
 	if err != nil {
 		return "", fmt.Errorf("escrow %s: %w", e.ID, err)
 	}

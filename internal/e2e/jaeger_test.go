@@ -17,6 +17,7 @@ import (
 	"github.com/escrowd/escrowd/analysis"
 	"github.com/escrowd/escrowd/internal/jaegertest"
 	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
@@ -117,7 +118,7 @@ func checkInJaeger(t *testing.T, j *jaegertest.Jaeger, dir, escrowID string, run
 		t.Fatalf("escrow failed on a wallet error (%v) but its file has no RPC_CALL_ERROR: %v", runErr, n)
 	}
 
-	traceID, err := escrowtrace.TraceIDFor(escrowID)
+	traceID, err := escrow.TraceIDFor(escrowID)
 	if err != nil {
 		t.Fatal(err)
 	}

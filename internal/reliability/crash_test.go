@@ -255,7 +255,7 @@ func TestIncompleteTraceAfterCrash(t *testing.T) {
 			t.Fatalf("events %v: want round 1 complete, nothing of round 2, no ERROR_FINAL", n)
 		}
 		checkRPCPairs(t, f)
-		name, _ := escrowtrace.FileName(m.EscrowID)
+		name, _ := escrow.FileName(m.EscrowID)
 		af, err := analysis.ReadFile(filepath.Join(traces, name))
 		if err != nil {
 			t.Fatal(err)

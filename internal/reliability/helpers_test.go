@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
@@ -129,7 +130,7 @@ func serverAt(endpoint string) *walletpool.Server {
 // readTrace reads, validates against the schema and decodes an escrow's file.
 func readTrace(t *testing.T, dir, escrowID string) (*escrowtrace.File, []byte) {
 	t.Helper()
-	name, err := escrowtrace.FileName(escrowID)
+	name, err := escrow.FileName(escrowID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/escrowd/escrowd/analysis"
 	"github.com/escrowd/escrowd/pkg/escrow"
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/trace"
 )
@@ -32,10 +31,10 @@ func TestHostileEscrowIDs(t *testing.T) {
 		if err := (multisig.Escrow{ID: id}).Validate(); !errors.Is(err, multisig.ErrInvalidEscrow) {
 			t.Errorf("Escrow{%q}.Validate() = %v, want ErrInvalidEscrow", id, err)
 		}
-		if name, err := escrowtrace.FileName(id); err == nil {
+		if name, err := escrow.FileName(id); err == nil {
 			t.Errorf("FileName(%q) = %q, want an error", id, name)
 		}
-		if tid, err := escrowtrace.TraceIDFor(id); err == nil {
+		if tid, err := escrow.TraceIDFor(id); err == nil {
 			t.Errorf("TraceIDFor(%q) = %q, want an error", id, tid)
 		}
 	}

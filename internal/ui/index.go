@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/escrowd/escrowd/analysis"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -82,7 +83,7 @@ func (h *handlers) indexRow(c echo.Context, e Entry) indexRow {
 		row.StatusText, row.StatusClass = "… "+e.Status, "other"
 	}
 	row.JaegerHref = jaegerLink(h.opts.JaegerUIURL, e.TraceID)
-	if !escrowtrace.ValidEscrowID(e.EscrowID) {
+	if !escrow.ValidID(e.EscrowID) {
 		row.KindNote = "invalid id"
 		return row
 	}

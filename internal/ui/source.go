@@ -32,7 +32,7 @@ type Source interface {
 	// List returns up to limit escrows, newest first.
 	List(ctx context.Context, limit int) ([]Entry, error)
 	// TracePath is the path of the escrow's escrow_<id>.json. id is already
-	// valid (escrowtrace.ValidEscrowID). An unknown escrow or a missing file
+	// valid (escrow.ValidID). An unknown escrow or a missing file
 	// is ErrNotFound or fs.ErrNotExist, a known escrow without trace files
 	// ErrTracingOff, so the page says 404; opening the file is left to the
 	// caller.

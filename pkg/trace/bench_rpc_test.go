@@ -13,7 +13,6 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/escrowd/escrowd/pkg/escrow"
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 )
@@ -189,7 +188,7 @@ func (s clientSource) ReadSnapshot(ctx context.Context) multisig.Snapshot {
 	snap.Err = err
 	snap.IsMultisig, snap.Ready, snap.Threshold, snap.Total = st.Multisig, st.Ready, st.Threshold, st.Total
 	if addr, err := s.c.GetAddress(ctx); err == nil {
-		snap.AddressHash = escrowtrace.HashAddress(addr)
+		snap.AddressHash = escrow.HashAddress(addr)
 	}
 	if bal, err := s.c.GetBalance(ctx); err == nil {
 		snap.Balance, snap.UnlockedBalance = bal.Balance, bal.UnlockedBalance

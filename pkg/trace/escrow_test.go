@@ -54,7 +54,7 @@ func setup(t *testing.T, dir string) *trace.Provider {
 
 func readFile(t *testing.T, dir, escrowID string) (*escrowtrace.File, []byte) {
 	t.Helper()
-	name, err := escrowtrace.FileName(escrowID)
+	name, err := escrow.FileName(escrowID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,13 +123,14 @@ func TestSuccessfulEscrowFile(t *testing.T) {
 	}
 	f, data := readFile(t, dir, e.ID)
 
-	wantTrace, _ := escrowtrace.TraceIDFor(e.ID)
+	wantTrace, _ := escrow.TraceIDFor(e.ID)
 	if f.TraceID != wantTrace || f.EscrowID != e.ID || f.Outcome != escrowtrace.OutcomeSuccess || f.Error != nil {
 		t.Fatalf("header: trace %s escrow %s outcome %s error %v", f.TraceID, f.EscrowID, f.Outcome, f.Error)
 	}
 	n := countTypes(f)
 	snapshots := 0
-	for _, s := range escrowtrace.SnapshotEvents {
+	for _, p := range escrow.SetupPoints {
+		s := p.Name()
 		if n[s] != 3 {
 			t.Errorf("%s: %d events, want 3 (one per role)", s, n[s])
 		}
@@ -152,7 +153,7 @@ func TestSuccessfulEscrowFile(t *testing.T) {
 		}
 		s := ev.Snapshot
 		if !s.IsMultisig || s.Ready == nil || !*s.Ready || *s.Threshold != 2 || *s.Total != 3 ||
-			s.AddressHash != escrowtrace.HashAddress(res.Address) || s.WalletFileMode != "0600" {
+			s.AddressHash != escrow.HashAddress(res.Address) || s.WalletFileMode != "0600" {
 			t.Errorf("%s final snapshot %+v", ev.Role, s)
 		}
 	}

@@ -36,7 +36,7 @@ func TestForceFlushWritesRunningEscrow(t *testing.T) {
 	}
 	obs.EndPhase(pctx, nil)
 
-	name, err := escrowtrace.FileName(id)
+	name, err := escrow.FileName(id)
 	if err != nil {
 		t.Fatal(err)
 	}
