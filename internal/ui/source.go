@@ -22,6 +22,13 @@ type Entry struct {
 	TraceID   string // "" when unknown; used for the Jaeger link
 	Status    string // escrowd's status: pending, running, ready, failed, ...
 	Error     string // why it failed, "" otherwise
+	// Kind is the kind of the failure (an escrow.Kind, e.g.
+	// "already_multisig"), Cause its root cause from the analysis of the
+	// trace (e.g. "already_multisig_before_round1"); "" when unknown.
+	Kind, Cause string
+	// Traced says that the escrow has a trace file to show (the list links
+	// its page); the list itself never opens one.
+	Traced    bool
 	CreatedAt time.Time
 }
 

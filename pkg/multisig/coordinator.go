@@ -150,8 +150,8 @@ func (c *Coordinator) acquire(ctx context.Context, e Escrow) ([]*session, func()
 		}
 		sessions := c.sessions(e, lease.Servers(), false)
 		for _, s := range sessions {
-			if name, ok := c.cfg.Reserve.take(s.server); ok {
-				s.adopt(name, WalletPassword(c.cfg.Secret, name))
+			if w, ok := c.cfg.Reserve.take(s.server); ok {
+				s.adopt(w, WalletPassword(c.cfg.Secret, w.name))
 			}
 		}
 		return sessions, func() {

@@ -100,3 +100,59 @@ func TestWarmReserve(t *testing.T) {
 		t.Fatalf("reserve stats %+v, want 3 hits and 6 misses after an escrow the empty reserve could not serve", st)
 	}
 }
+
+// TestReserveRefusesSwitchedWallet: when another wallet was opened on a
+// server after the reserve filled it (a failed close_wallet, someone else's
+// open_wallet), the escrow does not adopt the open wallet, fresh and plain
+// as it is: it creates its own there, and still adopts the untouched ones.
+func TestReserveRefusesSwitchedWallet(t *testing.T) {
+	wallettest.Skip(t)
+	srv := servers.Servers()[3:6]
+	r, err := multisig.NewReserve(3, testSecret, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := walletpool.NewPool(srv, walletpool.PoolOptions{Prefer: r.Holds, OnRelease: r.Kick})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	r.Start(pool, srv)
+	waitUntil(t, "the reserve to fill", func() bool { return r.Stats().Ready == 3 })
+	r.Stop() // no refill from here on: the stats below are this escrow's alone
+
+	// Another, equally fresh wallet becomes the open one on the first server.
+	intruder := "intruder_" + strings.ReplaceAll(newEscrow().ID, "-", "")
+	if err := srv[0].Client().CreateWallet(context.Background(), intruder, "x"); err != nil {
+		t.Fatal(err)
+	}
+	var log callLog
+	c, err := multisig.New(multisig.Config{Pool: pool, Secret: testSecret, Reserve: r, Middleware: log.middleware})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEscrow()
+	res, err := c.Run(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switched := 0
+	for _, role := range escrow.Roles {
+		w := res.Wallets[role]
+		if w == intruder {
+			t.Fatalf("%s adopted the switched-in wallet %s", role, w)
+		}
+		if w == escrow.WalletName(e.ID, role) {
+			switched++
+		} else if !strings.HasPrefix(w, "reserve_") {
+			t.Fatalf("%s wallet %q: neither the reserve's nor its own", role, w)
+		}
+	}
+	if switched != 1 {
+		t.Fatalf("wallets %v: want exactly one role to create its own", res.Wallets)
+	}
+	if st := r.Stats(); st.Hits != 2 || st.Misses != 1 {
+		t.Fatalf("reserve stats %+v, want 2 hits and 1 miss", st)
+	}
+	verifyWallets(t, pool, e, res)
+}

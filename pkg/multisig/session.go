@@ -24,12 +24,14 @@ type session struct {
 	// switching: the server is shared between roles (or escrows), so each step
 	// first opens this role's wallet.
 	switching bool
-	// adopted: the wallet is a fresh one from the warm reserve, already open.
-	adopted bool
+	// adopted: the wallet is a fresh one from the warm reserve, already
+	// open; adoptedAddr is the address it had when it was created.
+	adopted     bool
+	adoptedAddr string
 }
 
-func (s *session) adopt(wallet, password string) {
-	s.wallet, s.password, s.adopted = wallet, password, true
+func (s *session) adopt(w reserveWallet, password string) {
+	s.wallet, s.password, s.adopted, s.adoptedAddr = w.name, password, true, w.address
 }
 
 // step returns ctx tagged with the session's role and round for middleware.
@@ -73,6 +75,18 @@ func (s *session) check(ctx context.Context, r escrow.Round, after string, want 
 			ErrUnexpectedState, after, st.Multisig, st.Ready, st.Threshold, st.Total))
 	}
 	return st, nil
+}
+
+// stillReserved reports whether the server's open wallet is the fresh
+// reserve wallet the session adopted: not multisig, with the address it had
+// when the reserve created it.
+func (s *session) stillReserved(ctx context.Context) bool {
+	ms, err := s.client.IsMultisig(s.step(ctx, 0))
+	if err != nil || ms.Multisig {
+		return false
+	}
+	addr, err := s.client.GetAddress(s.step(ctx, 0))
+	return err == nil && addr != "" && addr == s.adoptedAddr
 }
 
 // ReadSnapshot reads the state of whatever wallet the role's server has open.

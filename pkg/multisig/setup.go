@@ -153,10 +153,11 @@ func (c *Coordinator) runStep(ctx context.Context, step *setupStep, st *setupSta
 // the server still has it open, else a new one named after the escrow.
 func createWallet(ctx context.Context, st *setupState, _ int, s *session) error {
 	if s.adopted {
-		// A reserve wallet is used only if it is still open and fresh
-		// (a restarted server has no wallet open).
-		ms, err := s.client.IsMultisig(s.step(ctx, 0))
-		if err == nil && !ms.Multisig {
+		// A reserve wallet is used only if it is still the open wallet and
+		// fresh: a restarted server has no wallet open, and after a
+		// close_wallet that failed, or a wallet opened by someone else,
+		// the open one is not ours, multisig or not.
+		if s.stillReserved(ctx) {
 			st.reserve.record(true)
 			return nil
 		}
