@@ -18,10 +18,10 @@ var (
 
 // Entry is one escrow as the list page shows it.
 type Entry struct {
-	EscrowID  string
-	TraceID   string // "" when unknown; used for the Jaeger link
-	Status    string // escrowd's status: pending, running, ready, failed, ...
-	Error     string // why it failed, "" otherwise
+	EscrowID string
+	TraceID  string // "" when unknown; used for the Jaeger link
+	Status   string // escrowd's status: pending, running, ready, failed, ...
+	Error    string // why it failed, "" otherwise
 	// Kind is the kind of the failure (an escrow.Kind, e.g.
 	// "already_multisig"), Cause its root cause from the analysis of the
 	// trace (e.g. "already_multisig_before_round1"); "" when unknown.
