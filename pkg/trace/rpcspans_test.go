@@ -84,7 +84,9 @@ func TestRPCSpanErrorAttributes(t *testing.T) {
 
 type failing struct{}
 
-func (failing) RoundTrip(*http.Request) (*http.Response, error) { return nil, errors.New("connection refused") }
+func (failing) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("connection refused")
+}
 
 // TestErrorFinalCarriesKind: the ERROR_FINAL event names the step error's
 // kind and error.type next to its message, role, round and operation.
