@@ -23,12 +23,12 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestWarmReserve: with fresh wallets created ahead of demand, an escrow
-// adopts them instead of creating its own, and the reserve refills after.
-func TestWarmReserve(t *testing.T) {
-	wallettest.Skip(t)
-	srv := servers.Servers()[:3]
-	r, err := multisig.NewReserve(3, testSecret, nil)
+// startReserve fills a reserve of one wallet per server, over a pool of the
+// servers that prefers the reserve's (as escrowd builds them), and waits
+// until it is full. The pool is closed when the test ends; stop the reserve.
+func startReserve(t *testing.T, srv []*walletpool.Server) (*multisig.Reserve, *walletpool.Pool) {
+	t.Helper()
+	r, err := multisig.NewReserve(len(srv), testSecret, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,10 +36,19 @@ func TestWarmReserve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
+	t.Cleanup(pool.Close)
 	r.Start(pool, srv)
+	waitUntil(t, "the reserve to fill", func() bool { return r.Stats().Ready == len(srv) })
+	return r, pool
+}
+
+// TestWarmReserve: with fresh wallets created ahead of demand, an escrow
+// adopts them instead of creating its own, and the reserve refills after.
+func TestWarmReserve(t *testing.T) {
+	wallettest.Skip(t)
+	srv := servers.Servers()[:3]
+	r, pool := startReserve(t, srv)
 	defer r.Stop()
-	waitUntil(t, "the reserve to fill", func() bool { return r.Stats().Ready == 3 })
 
 	var log callLog
 	c, err := multisig.New(multisig.Config{Pool: pool, Secret: testSecret, Reserve: r, Middleware: log.middleware})
@@ -108,17 +117,7 @@ func TestWarmReserve(t *testing.T) {
 func TestReserveRefusesSwitchedWallet(t *testing.T) {
 	wallettest.Skip(t)
 	srv := servers.Servers()[3:6]
-	r, err := multisig.NewReserve(3, testSecret, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := walletpool.NewPool(srv, walletpool.PoolOptions{Prefer: r.Holds, OnRelease: r.Kick})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	r.Start(pool, srv)
-	waitUntil(t, "the reserve to fill", func() bool { return r.Stats().Ready == 3 })
+	r, pool := startReserve(t, srv)
 	r.Stop() // no refill from here on: the stats below are this escrow's alone
 
 	// Another, equally fresh wallet becomes the open one on the first server.
