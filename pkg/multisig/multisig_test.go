@@ -204,3 +204,38 @@ func TestPointsInOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestKindOf(t *testing.T) {
+	wallet := &walletrpc.Error{Method: "make_multisig", Code: -28, Message: "This wallet is already multisig"}
+	tests := []struct {
+		name string
+		err  error
+		want escrow.Kind
+	}{
+		{"nil", nil, ""},
+		{"step error's own kind", &StepError{Kind: escrow.KindNoServer, Err: errors.New("x")}, escrow.KindNoServer},
+		{"wallet answer in a step", stepError("e1", escrow.Vendor, escrow.Round1, "make_multisig", "w", wallet), escrow.KindAlreadyMultisig},
+		{"unexpected state", stepError("e1", escrow.Buyer, escrow.Round2, "is_multisig", "w", fmt.Errorf("%w after x", ErrUnexpectedState)), escrow.KindUnexpectedState},
+		{"address mismatch", fmt.Errorf("%w: a", ErrAddressMismatch), escrow.KindAddressMismatch},
+		{"bad kex message", checkMessages("e1", escrow.Round1, "prepare_multisig", []string{"", "a", "b"}, ""), escrow.KindBadKexMessage},
+		{"invalid escrow", Escrow{ID: "../x"}.Validate(), escrow.KindInvalidEscrow},
+		{"deadline", fmt.Errorf("call: %w", context.DeadlineExceeded), escrow.KindTimeout},
+		{"transport", fmt.Errorf("x: %w", walletrpc.ErrUnavailable), escrow.KindUnavailable},
+		{"anything else", errors.New("boom"), escrow.KindOther},
+	}
+	for _, tt := range tests {
+		if got := KindOf(tt.err); got != tt.want {
+			t.Errorf("%s: KindOf = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	se := stepError("e1", escrow.Vendor, escrow.Round1, "make_multisig", "w", wallet)
+	if se.Phase != escrow.PhaseSetup || se.Kind != escrow.KindAlreadyMultisig || !errors.Is(se, walletrpc.ErrAlreadyMultisig) {
+		t.Errorf("step error %+v", se)
+	}
+	if k := leaseKind(fmt.Errorf("wait: %w", context.Canceled)); k != escrow.KindCanceled {
+		t.Errorf("a cancelled lease: %q", k)
+	}
+	if k := leaseKind(errors.New("walletpool: wait queue is full")); k != escrow.KindNoServer {
+		t.Errorf("a full queue: %q", k)
+	}
+}
