@@ -125,15 +125,14 @@ func TestReserveRefusesSwitchedWallet(t *testing.T) {
 	if err := srv[0].Client().CreateWallet(context.Background(), intruder, "x"); err != nil {
 		t.Fatal(err)
 	}
-	var log callLog
-	c, err := multisig.New(multisig.Config{Pool: pool, Secret: testSecret, Reserve: r, Middleware: log.middleware})
+	c, err := multisig.New(multisig.Config{Pool: pool, Secret: testSecret, Reserve: r})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := newEscrow()
-	res, err := c.Run(context.Background(), e)
-	if err != nil {
-		t.Fatal(err)
+	res, runErr := c.Run(context.Background(), e)
+	if runErr != nil {
+		t.Fatal(runErr)
 	}
 	switched := 0
 	for _, role := range escrow.Roles {
