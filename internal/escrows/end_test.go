@@ -21,7 +21,6 @@ import (
 // columns (phase, role, round, operation, kind), and its root cause is asked
 // once, after the run, and stored with the end.
 func TestFailureIsStoredTyped(t *testing.T) {
-	ctx := context.Background()
 	wallet := &walletrpc.Error{Method: "make_multisig", Code: -28, Message: "This wallet is already multisig"}
 	tests := []struct {
 		name  string
@@ -54,14 +53,7 @@ func TestFailureIsStoredTyped(t *testing.T) {
 					return tt.cause
 				}
 			})
-			e, err := svc.Submit(ctx, okReq)
-			if err != nil {
-				t.Fatal(err)
-			}
-			done, err := svc.Wait(ctx, e.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
+			done := submitAndWait(t, svc)
 			if done.Status != store.StatusFailed || done.Failure != tt.want || done.Cause != tt.cause || done.Error != tt.err.Error() {
 				t.Fatalf("stored %+v\nwant failure %+v cause %q", done, tt.want, tt.cause)
 			}
@@ -75,25 +67,19 @@ func TestFailureIsStoredTyped(t *testing.T) {
 // TestReadyIsNotDiagnosed: a ready escrow has no failure and no cause, and
 // Diagnose is not asked; a nil Diagnose leaves the cause empty.
 func TestReadyIsNotDiagnosed(t *testing.T) {
-	ctx := context.Background()
 	r := escrowstest.New()
 	var asked atomic.Int32
 	svc, _ := newService(t, r, 4, func(c *escrows.Config) {
 		c.Diagnose = func(context.Context, string) string { asked.Add(1); return "x" }
 	})
-	e, err := svc.Submit(ctx, okReq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done, _ := svc.Wait(ctx, e.ID)
+	done := submitAndWait(t, svc)
 	if done.Status != store.StatusReady || done.Failure != (store.Failure{}) || done.Cause != "" || asked.Load() != 0 {
 		t.Fatalf("ready escrow %+v, diagnosed %d times", done, asked.Load())
 	}
 
 	r2 := escrowstest.Refusing(&multisig.StepError{EscrowID: "x", Operation: "lease", Kind: escrow.KindNoServer, Err: errors.New("no")})
 	svc2, _ := newService(t, r2, 4) // no Diagnose
-	e2, _ := svc2.Submit(ctx, okReq)
-	done2, _ := svc2.Wait(ctx, e2.ID)
+	done2 := submitAndWait(t, svc2)
 	if done2.Failure.Kind != escrow.KindNoServer || done2.Cause != "" {
 		t.Fatalf("without Diagnose: %+v", done2)
 	}

@@ -33,3 +33,18 @@ func newService(t *testing.T, r escrows.Runner, maxInFlight int, edit ...func(*e
 	})
 	return svc, st
 }
+
+// submitAndWait submits okReq and returns the escrow once it has ended.
+func submitAndWait(t *testing.T, svc *escrows.Service) store.Escrow {
+	t.Helper()
+	ctx := context.Background()
+	e, err := svc.Submit(ctx, okReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := svc.Wait(ctx, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return done
+}
