@@ -343,7 +343,7 @@ func checkPage(t *testing.T, root *html.Node, f *escrowtrace.File) {
 			ends++
 		case e.Type == escrowtrace.EventRPCCallError:
 			errs++
-		case escrowtrace.IsSnapshotEvent(e.Type):
+		case escrow.IsSnapshotName(e.Type):
 			snaps++
 		}
 	}

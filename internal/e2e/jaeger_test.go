@@ -254,7 +254,7 @@ var snapshotFields = []string{
 func checkSnapshotLogs(t *testing.T, tr v1Trace, f *escrowtrace.File) {
 	want := map[string]int{}
 	for _, e := range f.Events {
-		if escrowtrace.IsSnapshotEvent(e.Type) {
+		if escrow.IsSnapshotName(e.Type) {
 			// Role and point identify a snapshot within one escrow.
 			want[e.Type+"/"+e.Role]++
 		}
@@ -263,7 +263,7 @@ func checkSnapshotLogs(t *testing.T, tr v1Trace, f *escrowtrace.File) {
 	for _, s := range tr.Spans {
 		for _, l := range s.Logs {
 			name, _ := lookup(l.Fields, "event")
-			if !escrowtrace.IsSnapshotEvent(name) {
+			if !escrow.IsSnapshotName(name) {
 				continue
 			}
 			role, _ := lookup(l.Fields, escrowtrace.AttrEscrowRole)
