@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
 
@@ -94,9 +95,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.reserve.runs < 1 || o.reserve.size < 1 || o.reserve.burst < 1 || o.reserve.bursts < 0 {
 		return o, errors.New("-runs, -reserve-size and -burst must be at least 1, -bursts at least 0")
 	}
-	if o.reserve.size >= multisig.Participants*o.reserve.burst {
+	if o.reserve.size >= escrow.Participants*o.reserve.burst {
 		return o, fmt.Errorf("-reserve-size %d: a burst of %d escrows must need more wallets (%d) than the reserve holds",
-			o.reserve.size, o.reserve.burst, multisig.Participants*o.reserve.burst)
+			o.reserve.size, o.reserve.burst, escrow.Participants*o.reserve.burst)
 	}
 	o.reserve.timeout = o.timeout
 	return o, nil
@@ -133,13 +134,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer os.RemoveAll(dir)
 	}
-	servers := multisig.Participants
+	servers := escrow.Participants
 	for _, s := range o.scenarios {
 		if s == "concurrency" && contains(o.modes, multisig.ModeLeased) {
-			servers = max(servers, multisig.Participants*maxOf(o.levels))
+			servers = max(servers, escrow.Participants*maxOf(o.levels))
 		}
 		if s == "reserve" && o.reserve.bursts > 0 {
-			servers = max(servers, multisig.Participants*o.reserve.burst)
+			servers = max(servers, escrow.Participants*o.reserve.burst)
 		}
 	}
 	fmt.Fprintf(stderr, "escrowbench: starting %d wallet servers in %s\n", servers, dir)

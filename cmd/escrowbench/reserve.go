@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
@@ -24,7 +25,7 @@ type reserveOptions struct {
 }
 
 // reserveSize of the sequential part: one escrow's worth, on three servers.
-const reserveSize = multisig.Participants
+const reserveSize = escrow.Participants
 
 // runReserve measures issue 10's target (5) on one set of servers:
 //
@@ -38,10 +39,10 @@ const reserveSize = multisig.Participants
 //     counters, and how long it takes to be full again.
 func runReserve(ctx context.Context, b *bench, o reserveOptions) (reserveResult, error) {
 	res := reserveResult{Scenario: "reserve", Runs: o.runs}
-	if o.bursts > 0 && len(b.servers) < multisig.Participants*o.burst {
-		return res, fmt.Errorf("a burst of %d escrows needs %d servers, %d started", o.burst, multisig.Participants*o.burst, len(b.servers))
+	if o.bursts > 0 && len(b.servers) < escrow.Participants*o.burst {
+		return res, fmt.Errorf("a burst of %d escrows needs %d servers, %d started", o.burst, escrow.Participants*o.burst, len(b.servers))
 	}
-	servers := b.servers[:multisig.Participants]
+	servers := b.servers[:escrow.Participants]
 	r, err := multisig.NewReserve(reserveSize, b.secret, b.logger)
 	if err != nil {
 		return res, err
@@ -116,7 +117,7 @@ func runReserve(ctx context.Context, b *bench, o reserveOptions) (reserveResult,
 		switch {
 		case err != nil:
 			note("warm escrow "+e.ID, err)
-		case adopted(out) != multisig.Participants:
+		case adopted(out) != escrow.Participants:
 			note("warm escrow "+e.ID, fmt.Errorf("only %d of 3 roles had a reserve wallet", adopted(out)))
 		default:
 			wd = d.Seconds()
@@ -218,7 +219,7 @@ func runReserve(ctx context.Context, b *bench, o reserveOptions) (reserveResult,
 // o.burst escrows at once, and waits for the reserve to be full again.
 func runBurst(ctx context.Context, b *bench, o reserveOptions) (burstResult, error) {
 	res := burstResult{Size: o.size}
-	servers := b.servers[:multisig.Participants*o.burst]
+	servers := b.servers[:escrow.Participants*o.burst]
 	r, err := multisig.NewReserve(o.size, b.secret, b.logger)
 	if err != nil {
 		return res, err
@@ -342,15 +343,15 @@ func runFloor(ctx context.Context, pool *walletpool.Pool, secret []byte, prefix 
 	var k kexTiming
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	lease, err := pool.Acquire(ctx, multisig.Participants)
+	lease, err := pool.Acquire(ctx, escrow.Participants)
 	if err != nil {
 		return k, err
 	}
 	defer lease.Release()
-	clients := make([]*walletrpc.Client, multisig.Participants)
-	names := make([]string, multisig.Participants)
+	clients := make([]*walletrpc.Client, escrow.Participants)
+	names := make([]string, escrow.Participants)
 	for i, s := range lease.Servers() {
-		clients[i], names[i] = s.Client(), fmt.Sprintf("%s-%s", prefix, multisig.Roles[i])
+		clients[i], names[i] = s.Client(), fmt.Sprintf("%s-%s", prefix, escrow.Roles[i])
 	}
 	pw := func(i int) string { return multisig.WalletPassword(secret, names[i]) }
 	defer func() {
@@ -373,7 +374,7 @@ func runFloor(ctx context.Context, pool *walletpool.Pool, secret []byte, prefix 
 			return err
 		}},
 		{"make_multisig", &k.make, func(i int) error {
-			out, err := clients[i].MakeMultisig(ctx, othersOf(prepared, i), multisig.Threshold, pw(i))
+			out, err := clients[i].MakeMultisig(ctx, othersOf(prepared, i), escrow.Threshold, pw(i))
 			made[i] = out.MultisigInfo
 			return err
 		}},
@@ -406,9 +407,9 @@ func runFloor(ctx context.Context, pool *walletpool.Pool, secret []byte, prefix 
 
 // allAtOnce runs f for the three participants at once and waits for all.
 func allAtOnce(f func(i int) error) error {
-	errs := make([]error, multisig.Participants)
+	errs := make([]error, escrow.Participants)
 	var wg sync.WaitGroup
-	for i := range multisig.Participants {
+	for i := range escrow.Participants {
 		wg.Go(func() { errs[i] = f(i) })
 	}
 	wg.Wait()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
 
@@ -56,7 +57,7 @@ func pairRatios(xs, floor []float64) []float64 {
 // callSpan is one wallet RPC call of a setup, relative to the setup's start.
 type callSpan struct {
 	Method     string
-	Round      multisig.Round
+	Round      escrow.Round
 	Start, End time.Duration
 }
 
@@ -190,7 +191,7 @@ type burstEscrow struct {
 // warmth classes an escrow by how many of its roles had a reserve wallet.
 func warmth(adopted int) string {
 	switch adopted {
-	case multisig.Participants:
+	case escrow.Participants:
 		return "warm"
 	case 0:
 		return "cold"

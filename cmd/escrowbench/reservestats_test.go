@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
 
@@ -40,11 +41,11 @@ func TestCallSpanLabel(t *testing.T) {
 		c    callSpan
 		want string
 	}{
-		{callSpan{Method: "exchange_multisig_keys", Round: multisig.Round2}, "exchange_multisig_keys (round 2)"},
-		{callSpan{Method: "exchange_multisig_keys", Round: multisig.Round3}, "exchange_multisig_keys (round 3)"},
+		{callSpan{Method: "exchange_multisig_keys", Round: escrow.Round2}, "exchange_multisig_keys (round 2)"},
+		{callSpan{Method: "exchange_multisig_keys", Round: escrow.Round3}, "exchange_multisig_keys (round 3)"},
 		{callSpan{Method: "is_multisig", Round: 0}, "is_multisig (reserve wallet check)"},
-		{callSpan{Method: "is_multisig", Round: multisig.Round1}, "is_multisig"},
-		{callSpan{Method: "store", Round: multisig.Round2}, "store"},
+		{callSpan{Method: "is_multisig", Round: escrow.Round1}, "is_multisig"},
+		{callSpan{Method: "store", Round: escrow.Round2}, "store"},
 	}
 	for _, tt := range tests {
 		if got := tt.c.label(); got != tt.want {
@@ -145,8 +146,8 @@ func TestWarmth(t *testing.T) {
 }
 
 func TestAdopted(t *testing.T) {
-	res := multisig.Result{Wallets: map[multisig.Role]string{
-		multisig.RoleBuyer: "reserve_00ff", multisig.RoleVendor: "escrow_x_vendor", multisig.RoleArbiter: "reserve_11aa"}}
+	res := multisig.Result{Wallets: map[escrow.Role]string{
+		escrow.Buyer: "reserve_00ff", escrow.Vendor: "escrow_x_vendor", escrow.Arbiter: "reserve_11aa"}}
 	if got := adopted(res); got != 2 {
 		t.Fatalf("adopted = %d, want 2", got)
 	}

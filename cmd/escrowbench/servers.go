@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 )
@@ -77,7 +78,7 @@ func (b *bench) coordinator(mode multisig.Mode, level int, extra func(*multisig.
 	cfg := multisig.Config{Mode: mode, Secret: b.secret, MaxQueue: 256, Logger: b.logger}
 	var used []*walletpool.Server
 	if mode == multisig.ModeLeased {
-		n := multisig.Participants * level
+		n := escrow.Participants * level
 		if n > len(b.servers) {
 			return nil, nil, fmt.Errorf("leased mode at %d escrows needs %d servers, %d started", level, n, len(b.servers))
 		}

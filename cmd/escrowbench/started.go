@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
 
@@ -31,6 +32,6 @@ func (startedObserver) StartPhase(ctx context.Context, _ multisig.Phase) context
 }
 
 func (startedObserver) EndPhase(context.Context, error) {}
-func (startedObserver) Snapshot(context.Context, multisig.Point, multisig.Role, multisig.SnapshotSource) {
+func (startedObserver) Snapshot(context.Context, escrow.Point, escrow.Role, multisig.SnapshotSource) {
 }
 func (startedObserver) EndEscrow(context.Context, multisig.Result, error) {}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
 
@@ -18,12 +19,12 @@ type timingObserver struct {
 	inner multisig.Observer
 
 	mu        sync.Mutex
-	slowest   map[multisig.Point]time.Duration
+	slowest   map[escrow.Point]time.Duration
 	endEscrow time.Duration
 }
 
 func newTimingObserver(inner multisig.Observer) *timingObserver {
-	return &timingObserver{inner: inner, slowest: map[multisig.Point]time.Duration{}}
+	return &timingObserver{inner: inner, slowest: map[escrow.Point]time.Duration{}}
 }
 
 // take returns the snapshot and end-of-escrow time of the escrow just run
@@ -35,7 +36,7 @@ func (o *timingObserver) take() (snapshots, end time.Duration) {
 		snapshots += d
 	}
 	end = o.endEscrow
-	o.slowest, o.endEscrow = map[multisig.Point]time.Duration{}, 0
+	o.slowest, o.endEscrow = map[escrow.Point]time.Duration{}, 0
 	return snapshots, end
 }
 
@@ -49,7 +50,7 @@ func (o *timingObserver) StartPhase(ctx context.Context, p multisig.Phase) conte
 
 func (o *timingObserver) EndPhase(ctx context.Context, err error) { o.inner.EndPhase(ctx, err) }
 
-func (o *timingObserver) Snapshot(ctx context.Context, p multisig.Point, r multisig.Role, src multisig.SnapshotSource) {
+func (o *timingObserver) Snapshot(ctx context.Context, p escrow.Point, r escrow.Role, src multisig.SnapshotSource) {
 	start := time.Now()
 	o.inner.Snapshot(ctx, p, r, src)
 	d := time.Since(start)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 )
@@ -485,7 +486,7 @@ func (c config) maxInFlight() int {
 	if c.MaxInFlight > 0 {
 		return c.MaxInFlight
 	}
-	return max(c.servers()/multisig.Participants, 1) * 4
+	return max(c.servers()/escrow.Participants, 1) * 4
 }
 
 // validate checks everything that can be checked before anything starts,
@@ -528,8 +529,8 @@ func (c config) validate() error {
 	}
 	switch {
 	case len(c.WalletRPC) > 0:
-		if c.Mode == multisig.ModeLeased && len(c.WalletRPC) < multisig.Participants {
-			add("%s: leased mode needs at least %d wallet servers (one per role), %d given", c.where("wallet-rpc", "--wallet-rpc"), multisig.Participants, len(c.WalletRPC))
+		if c.Mode == multisig.ModeLeased && len(c.WalletRPC) < escrow.Participants {
+			add("%s: leased mode needs at least %d wallet servers (one per role), %d given", c.where("wallet-rpc", "--wallet-rpc"), escrow.Participants, len(c.WalletRPC))
 		}
 		if c.Mode != multisig.ModeLeased && len(c.WalletRPC) != 1 {
 			add("%s: %s mode uses exactly one wallet server, %d given", c.where("wallet-rpc", "--wallet-rpc"), c.Mode, len(c.WalletRPC))
@@ -538,8 +539,8 @@ func (c config) validate() error {
 			add("%s: the pool size is for embedded servers; with --wallet-rpc the servers are the ones given, so drop it", c.where("pool-size", "--pool-size"))
 		}
 	case c.Mode == multisig.ModeLeased:
-		if c.PoolSize < multisig.Participants {
-			add("%s: the pool needs at least %d servers (one per role)", c.where("pool-size", "--pool-size"), multisig.Participants)
+		if c.PoolSize < escrow.Participants {
+			add("%s: the pool needs at least %d servers (one per role)", c.where("pool-size", "--pool-size"), escrow.Participants)
 		} else if c.PoolSize > walletpool.MaxCount {
 			add("%s: at most %d servers", c.where("pool-size", "--pool-size"), walletpool.MaxCount)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/escrowd/escrowd/internal/osprobe"
 	"github.com/escrowd/escrowd/internal/secretscan"
 	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
 
@@ -298,8 +299,8 @@ func TestDaemonSecretsNeverLeak(t *testing.T) {
 	}
 	for i, r := range runs {
 		secret := masters[[]int{0, 1, 1, 2}[i]]
-		for _, role := range multisig.Roles {
-			sec.Add("wallet password (derived)", multisig.WalletPassword(secret, multisig.WalletName(r.view["escrow_id"].(string), role)))
+		for _, role := range escrow.Roles {
+			sec.Add("wallet password (derived)", multisig.WalletPassword(secret, escrow.WalletName(r.view["escrow_id"].(string), role)))
 		}
 		if addr, _ := r.view["multisig_address"].(string); addr != "" {
 			sec.Add(kindAddress, addr)

@@ -147,7 +147,7 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 
 	svc, err := escrows.New(escrows.Config{
 		Store: st, Runner: coord, MaxInFlight: cfg.maxInFlight(),
-		Link: trace.LinkRequest, Logger: logger,
+		Link: trace.LinkRequest, Diagnose: diagnoser(tp.FileDir(), logger), Logger: logger,
 	})
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/escrowd/escrowd/analysis"
 	"github.com/escrowd/escrowd/internal/browsertest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -312,7 +313,7 @@ func checkTokenLogin(t *testing.T, base, token, page string) {
 
 func traceFile(t *testing.T, dir, id string) *escrowtrace.File {
 	t.Helper()
-	name, err := escrowtrace.FileName(id)
+	name, err := escrow.FileName(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +343,7 @@ func checkPage(t *testing.T, root *html.Node, f *escrowtrace.File) {
 			ends++
 		case e.Type == escrowtrace.EventRPCCallError:
 			errs++
-		case escrowtrace.IsSnapshotEvent(e.Type):
+		case escrow.IsSnapshotName(e.Type):
 			snaps++
 		}
 	}

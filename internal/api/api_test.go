@@ -18,34 +18,15 @@ import (
 
 	"github.com/escrowd/escrowd/internal/api"
 	"github.com/escrowd/escrowd/internal/escrows"
+	"github.com/escrowd/escrowd/internal/escrows/escrowstest"
 	"github.com/escrowd/escrowd/internal/store"
-	"github.com/escrowd/escrowd/pkg/multisig"
 )
-
-// gateRunner is the coordinator's stand-in: each Run waits for gate (if set)
-// or its context, then succeeds with an address derived from the escrow.
-type gateRunner struct {
-	started chan string
-	gate    chan struct{}
-}
-
-func (g *gateRunner) Run(ctx context.Context, e multisig.Escrow) (multisig.Result, error) {
-	g.started <- e.ID
-	if g.gate != nil {
-		select {
-		case <-g.gate:
-		case <-ctx.Done():
-			return multisig.Result{}, ctx.Err()
-		}
-	}
-	return multisig.Result{Address: "4addr" + e.ID}, nil
-}
 
 type fixture struct {
 	srv       *httptest.Server
 	svc       *escrows.Service
 	store     *store.Store
-	runner    *gateRunner
+	runner    *escrowstest.Runner
 	tracesDir string
 	spans     *tracetest.InMemoryExporter
 	links     chan context.Context
@@ -64,9 +45,9 @@ type options struct {
 func newFixture(t *testing.T, o options) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &fixture{runner: &gateRunner{started: make(chan string, 100)}, links: make(chan context.Context, 100)}
+	f := &fixture{runner: escrowstest.New(), links: make(chan context.Context, 100)}
 	if o.gate {
-		f.runner.gate = make(chan struct{})
+		f.runner.Release = make(chan struct{})
 	}
 	if o.maxInFlight == 0 {
 		o.maxInFlight = 8
@@ -101,11 +82,11 @@ func newFixture(t *testing.T, o options) *fixture {
 	f.srv = httptest.NewServer(h)
 	t.Cleanup(func() {
 		f.srv.Close()
-		if f.runner.gate != nil {
+		if f.runner.Release != nil {
 			select {
-			case <-f.runner.gate:
+			case <-f.runner.Release:
 			default:
-				close(f.runner.gate)
+				close(f.runner.Release)
 			}
 		}
 		f.svc.Shutdown(ctx) //nolint:errcheck // runs end once the gate is open

@@ -12,7 +12,7 @@ import (
 
 	"github.com/escrowd/escrowd/internal/escrows"
 	"github.com/escrowd/escrowd/internal/store"
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 // initEscrow is POST /api/escrow/init: 202 with the pending escrow, or, with
@@ -106,7 +106,7 @@ func (h *handlers) parseWait(s string) (time.Duration, error) {
 // lookup finds the escrow named by the :id path parameter.
 func (h *handlers) lookup(c echo.Context) (store.Escrow, error) {
 	id := c.Param("id")
-	if !escrowtrace.ValidEscrowID(id) {
+	if !escrow.ValidID(id) {
 		return store.Escrow{}, fail(http.StatusBadRequest, "escrow id %.80q is malformed: escrow ids match [A-Za-z0-9_-]{1,64}", id)
 	}
 	e, err := h.cfg.Service.Get(c.Request().Context(), id)
@@ -126,7 +126,7 @@ func (h *handlers) getEscrow(c echo.Context) error {
 }
 
 // getTrace is GET /api/escrow/:id/trace: the escrow's escrow_<id>.json. The
-// name is built from the stored escrow's ID by escrowtrace.FileName, never
+// name is built from the stored escrow's ID by escrow.FileName, never
 // from the request, and opened by openTraceFile: a regular file in the
 // traces directory, never through a link.
 func (h *handlers) getTrace(c echo.Context) error {
@@ -137,7 +137,7 @@ func (h *handlers) getTrace(c echo.Context) error {
 	if h.cfg.TracesDir == "" {
 		return fail(http.StatusNotFound, "no trace for escrow %s: instrumentation is off (start escrowd with ENABLE_INSTRUMENTATION=1)", e.ID)
 	}
-	name, err := escrowtrace.FileName(e.ID)
+	name, err := escrow.FileName(e.ID)
 	if err != nil {
 		return err
 	}

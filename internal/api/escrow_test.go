@@ -32,8 +32,8 @@ func TestInitAcceptedThenReady(t *testing.T) {
 	if resp, raw := getRaw(t, f.srv.URL+"/api/escrow/"+id); resp.StatusCode != 200 || !strings.Contains(raw, `"amount":18446744073709551615`) {
 		t.Fatalf("GET: %d %s", resp.StatusCode, raw)
 	}
-	<-f.runner.started
-	close(f.runner.gate)
+	<-f.runner.Started
+	close(f.runner.Release)
 	// ?wait on GET is not offered; wait through the service, then read.
 	if _, err := f.svc.Wait(context.Background(), id); err != nil {
 		t.Fatal(err)

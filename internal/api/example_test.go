@@ -12,16 +12,9 @@ import (
 
 	"github.com/escrowd/escrowd/internal/api"
 	"github.com/escrowd/escrowd/internal/escrows"
+	"github.com/escrowd/escrowd/internal/escrows/escrowstest"
 	"github.com/escrowd/escrowd/internal/store"
-	"github.com/escrowd/escrowd/pkg/multisig"
 )
-
-// instantRunner sets an escrow up at once (the real one is *multisig.Coordinator).
-type instantRunner struct{}
-
-func (instantRunner) Run(_ context.Context, e multisig.Escrow) (multisig.Result, error) {
-	return multisig.Result{Address: "4..."}, nil
-}
 
 func ExampleNew() {
 	ctx := context.Background()
@@ -29,7 +22,7 @@ func ExampleNew() {
 	defer os.RemoveAll(dir)
 	st, _ := store.Open(ctx, filepath.Join(dir, "escrowd.db"))
 	defer st.Close()
-	svc, _ := escrows.New(escrows.Config{Store: st, Runner: instantRunner{}, MaxInFlight: 4})
+	svc, _ := escrows.New(escrows.Config{Store: st, Runner: escrowstest.Instant(), MaxInFlight: 4})
 	defer svc.Shutdown(ctx) //nolint:errcheck
 	h, _ := api.New(api.Config{Service: svc})
 	srv := httptest.NewServer(h)

@@ -16,8 +16,8 @@ import (
 	"testing"
 
 	"github.com/escrowd/escrowd/internal/escrows"
+	"github.com/escrowd/escrowd/internal/escrows/escrowstest"
 	"github.com/escrowd/escrowd/internal/store"
-	"github.com/escrowd/escrowd/pkg/multisig"
 )
 
 // The documented invariants of an accepted request, written independently of
@@ -28,13 +28,6 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // fuzzOutside is what a file outside the traces directory holds; no answer of
 // the API may ever contain it.
 const fuzzOutside = "OUTSIDE-THE-TRACES-DIRECTORY"
-
-// instantRunner ends every escrow at once, successfully.
-type instantRunner struct{}
-
-func (instantRunner) Run(_ context.Context, e multisig.Escrow) (multisig.Result, error) {
-	return multisig.Result{Address: "4fuzz" + e.ID}, nil
-}
 
 // fuzzAPI is the real handler over a real store and service, with a traces
 // directory that holds one escrow's file and has a decoy beside it.
@@ -54,7 +47,7 @@ func newFuzzAPI(tb testing.TB) *fuzzAPI {
 	}
 	// Runs end at once, so in-flight escrows never pile up to the limit;
 	// a high limit keeps admission out of what is fuzzed here.
-	svc, err := escrows.New(escrows.Config{Store: st, Runner: instantRunner{}, MaxInFlight: 1 << 16})
+	svc, err := escrows.New(escrows.Config{Store: st, Runner: escrowstest.Instant(), MaxInFlight: 1 << 16})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func TestBusyRefusal(t *testing.T) {
 	if resp, body := f.do(t, http.MethodPost, "/api/escrow/init", ok, nil); resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("first: %d %v", resp.StatusCode, body)
 	}
-	<-f.runner.started
+	<-f.runner.Started
 	resp, body := f.do(t, http.MethodPost, "/api/escrow/init", ok, nil)
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("second: %d %v", resp.StatusCode, body)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/escrowd/escrowd/internal/store"
 	"github.com/escrowd/escrowd/internal/ui"
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 // escrowReader is what the pages read escrows through: *escrows.Service (and
@@ -20,7 +20,7 @@ type escrowReader interface {
 
 // uiSource is the ui.Source of escrowd: escrows from the store, trace files
 // from the traces directory ("" when instrumentation is off). A trace file's
-// name is built from the stored escrow's ID by escrowtrace.FileName, never
+// name is built from the stored escrow's ID by escrow.FileName, never
 // from the request.
 type uiSource struct {
 	escrows   escrowReader
@@ -37,7 +37,8 @@ func (s uiSource) List(ctx context.Context, limit int) ([]ui.Entry, error) {
 	}
 	out := make([]ui.Entry, len(list))
 	for i, e := range list {
-		out[i] = ui.Entry{EscrowID: e.ID, TraceID: e.TraceID, Status: string(e.Status), Error: e.Error, CreatedAt: e.CreatedAt}
+		out[i] = ui.Entry{EscrowID: e.ID, TraceID: e.TraceID, Status: string(e.Status), Error: e.Error,
+			Kind: string(e.Failure.Kind), Cause: e.Cause, Traced: s.tracesDir != "" && e.Status.Final(), CreatedAt: e.CreatedAt}
 	}
 	return out, nil
 }
@@ -56,7 +57,7 @@ func (s uiSource) OpenTrace(ctx context.Context, id string) (io.ReadCloser, erro
 	if s.tracesDir == "" {
 		return nil, fmt.Errorf("escrow %s: %w", e.ID, ui.ErrTracingOff)
 	}
-	name, err := escrowtrace.FileName(e.ID)
+	name, err := escrow.FileName(e.ID)
 	if err != nil {
 		return nil, fmt.Errorf("escrow %s: %w", e.ID, err)
 	}

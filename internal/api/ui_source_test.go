@@ -52,8 +52,8 @@ func TestUISourceList(t *testing.T) {
 	}{
 		{10, []ui.Entry{
 			{EscrowID: "third", TraceID: "t3", Status: "pending"},
-			{EscrowID: "second", TraceID: "t2", Status: "failed", Error: "round 1 buyer make_multisig: already multisig"},
-			{EscrowID: "first", TraceID: "t1", Status: "ready"},
+			{EscrowID: "second", TraceID: "t2", Status: "failed", Error: "round 1 buyer make_multisig: already multisig", Traced: true},
+			{EscrowID: "first", TraceID: "t1", Status: "ready", Traced: true},
 		}},
 		{1, []ui.Entry{{EscrowID: "third", TraceID: "t3", Status: "pending"}}},
 	}

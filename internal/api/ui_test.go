@@ -14,17 +14,10 @@ import (
 
 	"github.com/escrowd/escrowd/internal/api"
 	"github.com/escrowd/escrowd/internal/escrows"
+	"github.com/escrowd/escrowd/internal/escrows/escrowstest"
 	"github.com/escrowd/escrowd/internal/store"
 	"github.com/escrowd/escrowd/internal/ui"
-	"github.com/escrowd/escrowd/pkg/multisig"
 )
-
-// refuseRunner runs no escrow: the UI tests only read stored ones.
-type refuseRunner struct{}
-
-func (refuseRunner) Run(context.Context, multisig.Escrow) (multisig.Result, error) {
-	return multisig.Result{}, errors.New("no runs in this test")
-}
 
 // uiServer serves the API with the pages over a store holding the escrow
 // ok-a (ready, traced with the analyzer's success fixture) and, when traced,
@@ -58,7 +51,7 @@ func uiServer(t *testing.T, token string, traced, withUI bool) *httptest.Server 
 			t.Fatal(err)
 		}
 	}
-	svc, err := escrows.New(escrows.Config{Store: st, Runner: refuseRunner{}, MaxInFlight: 1})
+	svc, err := escrows.New(escrows.Config{Store: st, Runner: escrowstest.Refusing(errors.New("no runs in this test")), MaxInFlight: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ type escrowView struct {
 	Amount          uint64     `json:"amount"`
 	MultisigAddress string     `json:"multisig_address,omitempty"`
 	Error           string     `json:"error,omitempty"`
+	ErrorKind       string     `json:"error_kind,omitempty"` // the failure's kind, e.g. "already_multisig"
+	Cause           string     `json:"cause,omitempty"`      // its root cause from the trace's analysis
 	CreatedAt       time.Time  `json:"created_at"`
 	FinishedAt      *time.Time `json:"finished_at,omitempty"`
 }
@@ -25,6 +27,7 @@ func viewOf(e store.Escrow) escrowView {
 		EscrowID: e.ID, TraceID: e.TraceID, Status: string(e.Status),
 		BuyerID: e.BuyerID, VendorID: e.VendorID, Amount: e.Amount,
 		MultisigAddress: e.MultisigAddress, Error: e.Error,
+		ErrorKind: string(e.Failure.Kind), Cause: e.Cause,
 		CreatedAt: e.CreatedAt, FinishedAt: e.FinishedAt,
 	}
 }

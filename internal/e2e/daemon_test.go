@@ -13,6 +13,7 @@ import (
 
 	"github.com/escrowd/escrowd/analysis"
 	"github.com/escrowd/escrowd/internal/jaegertest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 )
@@ -120,7 +121,7 @@ func TestDaemonTracesInJaeger(t *testing.T) {
 
 	for _, e := range all {
 		id := e.answer.EscrowID
-		traceID, err := escrowtrace.TraceIDFor(id)
+		traceID, err := escrow.TraceIDFor(id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +164,7 @@ func TestDaemonTracesInJaeger(t *testing.T) {
 
 	for _, e := range all {
 		// The file on disk is the one the API served, and stays after exit.
-		name, err := escrowtrace.FileName(e.answer.EscrowID)
+		name, err := escrow.FileName(e.answer.EscrowID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/escrowd/escrowd/analysis"
 	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
@@ -68,7 +69,7 @@ func leased(t *testing.T, p *trace.Provider, servers []*walletpool.Server) *mult
 // readEscrowFile reads escrow_<id>.json from dir with the analyzer's reader.
 func readEscrowFile(t *testing.T, dir, escrowID string) *escrowtrace.File {
 	t.Helper()
-	name, err := escrowtrace.FileName(escrowID)
+	name, err := escrow.FileName(escrowID)
 	if err != nil {
 		t.Fatal(err)
 	}

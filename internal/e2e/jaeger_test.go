@@ -17,6 +17,7 @@ import (
 	"github.com/escrowd/escrowd/analysis"
 	"github.com/escrowd/escrowd/internal/jaegertest"
 	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 	"github.com/escrowd/escrowd/pkg/multisig"
@@ -118,7 +119,7 @@ func checkInJaeger(t *testing.T, j *jaegertest.Jaeger, dir, escrowID string, run
 		t.Fatalf("escrow failed on a wallet error (%v) but its file has no RPC_CALL_ERROR: %v", runErr, n)
 	}
 
-	traceID, err := escrowtrace.TraceIDFor(escrowID)
+	traceID, err := escrow.TraceIDFor(escrowID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ var snapshotFields = []string{
 func checkSnapshotLogs(t *testing.T, tr v1Trace, f *escrowtrace.File) {
 	want := map[string]int{}
 	for _, e := range f.Events {
-		if escrowtrace.IsSnapshotEvent(e.Type) {
+		if escrow.IsSnapshotName(e.Type) {
 			// Role and point identify a snapshot within one escrow.
 			want[e.Type+"/"+e.Role]++
 		}
@@ -263,7 +264,7 @@ func checkSnapshotLogs(t *testing.T, tr v1Trace, f *escrowtrace.File) {
 	for _, s := range tr.Spans {
 		for _, l := range s.Logs {
 			name, _ := lookup(l.Fields, "event")
-			if !escrowtrace.IsSnapshotEvent(name) {
+			if !escrow.IsSnapshotName(name) {
 				continue
 			}
 			role, _ := lookup(l.Fields, escrowtrace.AttrEscrowRole)

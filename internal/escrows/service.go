@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/escrowd/escrowd/internal/store"
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
 
@@ -58,7 +58,13 @@ type Config struct {
 	// CancelGrace is how long Shutdown waits for cancelled runs to return
 	// before it records them failed itself; default 10 s.
 	CancelGrace time.Duration
-	Logger      *slog.Logger
+	// Diagnose names the root cause of a failed escrow (an analysis kind,
+	// e.g. "already_multisig_before_round1"; "" when it cannot tell). It is
+	// called once per failed escrow, after its run returned, when its trace
+	// is final, and its answer is stored with the escrow's end, so that no
+	// list has to read trace files. nil diagnoses nothing.
+	Diagnose func(ctx context.Context, escrowID string) (cause string)
+	Logger   *slog.Logger
 }
 
 // Service runs escrows. It is safe for concurrent use.
@@ -129,7 +135,6 @@ func (s *Service) Submit(ctx context.Context, req Request) (store.Escrow, error)
 	s.mu.Lock()
 	s.reserved--
 	s.inFlight[e.ID] = done
-	s.runs.Add(1)
 	s.mu.Unlock()
 
 	runCtx := s.runCtx
@@ -140,6 +145,9 @@ func (s *Service) Submit(ctx context.Context, req Request) (store.Escrow, error)
 	return e, nil
 }
 
+// admit takes a place for an escrow and counts its run at once, under the
+// same lock as Shutdown's closing: an admitted escrow is one Shutdown waits
+// for, even if its run has not started yet.
 func (s *Service) admit() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -150,18 +158,21 @@ func (s *Service) admit() error {
 		return fmt.Errorf("%w (limit %d)", ErrBusy, s.cfg.MaxInFlight)
 	}
 	s.reserved++
+	s.runs.Add(1)
 	return nil
 }
 
+// release gives back an admitted place whose escrow never started.
 func (s *Service) release() {
 	s.mu.Lock()
 	s.reserved--
 	s.mu.Unlock()
+	s.runs.Done()
 }
 
 func (s *Service) create(ctx context.Context, req Request) (store.Escrow, error) {
 	id := uuid.NewString()
-	traceID, err := escrowtrace.TraceIDFor(id)
+	traceID, err := escrow.TraceIDFor(id)
 	if err != nil {
 		return store.Escrow{}, fmt.Errorf("submit escrow: %w", err)
 	}
@@ -187,34 +198,63 @@ func (s *Service) run(ctx context.Context, e store.Escrow, done chan struct{}) {
 	}()
 	log := s.logger.With("escrow_id", e.ID)
 
-	status, addr, reason := store.StatusFailed, "", ""
+	end := store.End{Status: store.StatusFailed}
 	if err := s.record(func(ctx context.Context) error { return s.cfg.Store.SetRunning(ctx, e.ID) }); err != nil {
 		log.Error("escrow not started: cannot record it running", "err", err)
-		reason = "internal error: " + err.Error()
+		end.Error = "internal error: " + err.Error()
 	} else {
 		log.Info("escrow setup started")
 		start := time.Now()
 		res, err := s.runSetup(ctx, e)
 		switch {
 		case err == nil:
-			status, addr = store.StatusReady, res.Address
+			end.Status, end.Address = store.StatusReady, res.Address
 			log.Info("escrow ready", "duration", time.Since(start))
 		case ctx.Err() != nil:
 			// Cancelled by Shutdown after its grace period: the coordinator's
 			// error is a consequence, the reason is the shutdown.
-			reason = ReasonShutdown
+			end.Error, end.Failure = ReasonShutdown, failureOf(err)
 			log.Warn("escrow stopped by shutdown", "err", err)
 		default:
-			reason = err.Error()
-			log.Warn("escrow failed", "err", err, "duration", time.Since(start))
+			end.Error, end.Failure = err.Error(), failureOf(err)
+			log.Warn("escrow failed", "err", err, "kind", end.Failure.Kind, "duration", time.Since(start))
+		}
+		if end.Status == store.StatusFailed {
+			end.Cause = s.diagnose(e.ID)
 		}
 	}
-	if err := s.record(func(ctx context.Context) error {
-		return s.cfg.Store.Finish(ctx, e.ID, status, addr, reason)
-	}); err != nil {
+	if err := s.record(func(ctx context.Context) error { return s.cfg.Store.End(ctx, e.ID, end) }); err != nil {
 		// The next start marks it interrupted.
-		log.Error("cannot record escrow end", "status", status, "err", err)
+		log.Error("cannot record escrow end", "status", end.Status, "err", err)
 	}
+}
+
+// failureOf is where a run failed, from the coordinator's step error; a
+// failure without one (a panic) has only a kind.
+func failureOf(err error) store.Failure {
+	var se *multisig.StepError
+	if errors.As(err, &se) {
+		return store.Failure{Phase: se.Phase, Role: se.Role, Round: se.Round, Operation: se.Operation, Kind: multisig.KindOf(se)}
+	}
+	return store.Failure{Kind: multisig.KindOf(err)}
+}
+
+// diagnose asks Config.Diagnose for a failed escrow's root cause; its run
+// has returned, so the escrow's trace has ended. A panic in it costs the
+// cause, not the escrow's end.
+func (s *Service) diagnose(id string) (cause string) {
+	if s.cfg.Diagnose == nil {
+		return ""
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			s.logger.Error("diagnose escrow panicked", "escrow_id", id, "panic", p)
+			cause = ""
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.FinishTimeout)
+	defer cancel()
+	return s.cfg.Diagnose(ctx, id)
 }
 
 // runSetup calls the runner, turning a panic into an error so that one bad

@@ -8,8 +8,9 @@ import (
 	"testing"
 
 	"github.com/escrowd/escrowd/internal/escrows"
+	"github.com/escrowd/escrowd/internal/escrows/escrowstest"
 	"github.com/escrowd/escrowd/internal/store"
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
 
@@ -17,7 +18,7 @@ var okReq = escrows.Request{BuyerID: "buyer", VendorID: "vendor", Amount: 42}
 
 func TestSubmitRunsToReady(t *testing.T) {
 	ctx := context.Background()
-	r := newFakeRunner()
+	r := escrowstest.New()
 	svc, _ := newService(t, r, 4)
 	e, err := svc.Submit(ctx, okReq)
 	if err != nil {
@@ -26,17 +27,17 @@ func TestSubmitRunsToReady(t *testing.T) {
 	if e.Status != store.StatusPending || e.BuyerID != "buyer" || e.Amount != 42 {
 		t.Fatalf("submitted: %+v", e)
 	}
-	if want, _ := escrowtrace.TraceIDFor(e.ID); e.TraceID != want || len(e.TraceID) != 32 {
+	if want, _ := escrow.TraceIDFor(e.ID); e.TraceID != want || len(e.TraceID) != 32 {
 		t.Fatalf("trace id %q, want %q", e.TraceID, want)
 	}
-	if got := <-r.started; got != (multisig.Escrow{ID: e.ID, BuyerID: "buyer", VendorID: "vendor", Amount: 42}) {
+	if got := <-r.Started; got != (multisig.Escrow{ID: e.ID, BuyerID: "buyer", VendorID: "vendor", Amount: 42}) {
 		t.Fatalf("runner got %+v", got)
 	}
 	done, err := svc.Wait(ctx, e.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if done.Status != store.StatusReady || done.MultisigAddress != "addr-"+e.ID || done.FinishedAt == nil || done.Error != "" {
+	if done.Status != store.StatusReady || done.MultisigAddress != "4addr"+e.ID || done.FinishedAt == nil || done.Error != "" {
 		t.Fatalf("after wait: %+v", done)
 	}
 	if n := svc.InFlight(); n != 0 {
@@ -46,9 +47,9 @@ func TestSubmitRunsToReady(t *testing.T) {
 
 func TestSubmitRecordsFailure(t *testing.T) {
 	ctx := context.Background()
-	r := newFakeRunner()
-	r.fn = func(context.Context, multisig.Escrow) (multisig.Result, error) {
-		return multisig.Result{}, &multisig.StepError{EscrowID: "x", Role: multisig.RoleVendor, Round: multisig.Round2,
+	r := escrowstest.New()
+	r.Fn = func(context.Context, multisig.Escrow) (multisig.Result, error) {
+		return multisig.Result{}, &multisig.StepError{EscrowID: "x", Role: escrow.Vendor, Round: escrow.Round2,
 			Operation: "exchange_multisig_keys", Err: errors.New("kex failed")}
 	}
 	svc, _ := newService(t, r, 4)
@@ -67,8 +68,8 @@ func TestSubmitRecordsFailure(t *testing.T) {
 
 func TestSubmitRecoversPanic(t *testing.T) {
 	ctx := context.Background()
-	r := newFakeRunner()
-	r.fn = func(context.Context, multisig.Escrow) (multisig.Result, error) { panic("boom") }
+	r := escrowstest.New()
+	r.Fn = func(context.Context, multisig.Escrow) (multisig.Result, error) { panic("boom") }
 	svc, _ := newService(t, r, 4)
 	e, err := svc.Submit(ctx, okReq)
 	if err != nil {
@@ -82,14 +83,14 @@ func TestSubmitRecoversPanic(t *testing.T) {
 
 func TestSubmitRefusals(t *testing.T) {
 	ctx := context.Background()
-	r := newFakeRunner()
-	r.release = make(chan struct{})
+	r := escrowstest.New()
+	r.Release = make(chan struct{})
 	svc, st := newService(t, r, 1)
 	first, err := svc.Submit(ctx, okReq)
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-r.started
+	<-r.Started
 
 	tests := []struct {
 		name string
@@ -114,7 +115,7 @@ func TestSubmitRefusals(t *testing.T) {
 		})
 	}
 
-	close(r.release)
+	close(r.Release)
 	if done, _ := svc.Wait(ctx, first.ID); done.Status != store.StatusReady {
 		t.Fatalf("first: %+v", done)
 	}
@@ -127,7 +128,7 @@ func TestSubmitRefusals(t *testing.T) {
 func TestSubmitLinksRequest(t *testing.T) {
 	type key struct{}
 	ctx := context.Background()
-	r := newFakeRunner()
+	r := escrowstest.New()
 	svc, _ := newService(t, r, 1, func(c *escrows.Config) {
 		c.Link = func(dst, src context.Context) context.Context {
 			return context.WithValue(dst, key{}, src.Value(key{}))
@@ -137,27 +138,25 @@ func TestSubmitLinksRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-r.started
+	<-r.Started
 	if _, err := svc.Wait(ctx, e.ID); err != nil {
 		t.Fatal(err)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if got := r.ctxs[0].Value(key{}); got != "request-span" {
+	if got := r.Contexts()[0].Value(key{}); got != "request-span" {
 		t.Fatalf("run context carries %v, want the request's value", got)
 	}
 }
 
 func TestShutdownLetsRunningFinish(t *testing.T) {
 	ctx := context.Background()
-	r := newFakeRunner()
-	r.release = make(chan struct{})
+	r := escrowstest.New()
+	r.Release = make(chan struct{})
 	svc, _ := newService(t, r, 2)
 	e, err := svc.Submit(ctx, okReq)
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-r.started
+	<-r.Started
 
 	shut := make(chan error, 1)
 	go func() { shut <- svc.Shutdown(ctx) }()
@@ -176,9 +175,9 @@ func TestShutdownLetsRunningFinish(t *testing.T) {
 		if err != nil {
 			t.Fatalf("submit during shutdown: %v", err)
 		}
-		<-r.started // admitted before Shutdown closed the door: a second runner
+		<-r.Started // admitted before Shutdown closed the door: a second runner
 	}
-	close(r.release)
+	close(r.Release)
 	if err := <-shut; err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
@@ -190,14 +189,14 @@ func TestShutdownLetsRunningFinish(t *testing.T) {
 
 func TestShutdownCancelsAfterDeadline(t *testing.T) {
 	ctx := context.Background()
-	r := newFakeRunner()
-	r.release = make(chan struct{}) // never closed: only cancellation ends the run
+	r := escrowstest.New()
+	r.Release = make(chan struct{}) // never closed: only cancellation ends the run
 	svc, st := newService(t, r, 2)
 	e, err := svc.Submit(ctx, okReq)
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-r.started
+	<-r.Started
 
 	expired, cancel := context.WithCancel(ctx)
 	cancel() // the grace period is already over
@@ -215,15 +214,15 @@ func TestShutdownCancelsAfterDeadline(t *testing.T) {
 
 func TestShutdownRecordsStuckRunner(t *testing.T) {
 	ctx := context.Background()
-	r := newFakeRunner()
-	r.release = make(chan struct{})
-	r.ignoreCancel = true
+	r := escrowstest.New()
+	r.Release = make(chan struct{})
+	r.IgnoreCancel = true
 	svc, st := newService(t, r, 1, func(c *escrows.Config) { c.CancelGrace = 1 })
 	e, err := svc.Submit(ctx, okReq)
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-r.started
+	<-r.Started
 	expired, cancel := context.WithCancel(ctx)
 	cancel()
 	if err := svc.Shutdown(expired); err == nil {
@@ -233,5 +232,5 @@ func TestShutdownRecordsStuckRunner(t *testing.T) {
 	if got.Status != store.StatusFailed || got.Error != escrows.ReasonShutdown {
 		t.Fatalf("after shutdown: %+v", got)
 	}
-	close(r.release) // let the stuck runner go; its late Finish must not change the record
+	close(r.Release) // let the stuck runner go; its late Finish must not change the record
 }

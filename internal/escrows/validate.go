@@ -6,14 +6,13 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 // MaxAmount is the largest amount accepted, in atomic units: Monero's
 // MONEY_SUPPLY constant, which is the uint64 maximum.
 const MaxAmount uint64 = math.MaxUint64
-
-// maxIDLen bounds participant IDs, which end up in logs and traces.
-const maxIDLen = 64
 
 // ValidationError says which field of a request is wrong and why. Nothing has
 // been stored or started when Submit returns one.
@@ -51,22 +50,18 @@ func (r Request) Validate() error {
 	return nil
 }
 
-// validID accepts [A-Za-z0-9_-]{1,64}: IDs that are safe in logs, file names
-// and trace attributes without escaping.
+// validID accepts the IDs of escrow.IDRule: safe in logs, file names and
+// trace attributes without escaping. The reason says what is wrong.
 func validID(field, id string) error {
-	if id == "" {
+	switch {
+	case escrow.ValidID(id):
+		return nil
+	case id == "":
 		return &ValidationError{Field: field, Reason: "must not be empty"}
+	case len(id) > escrow.MaxIDLen:
+		return &ValidationError{Field: field, Reason: fmt.Sprintf("is %d bytes long, at most %d allowed", len(id), escrow.MaxIDLen)}
 	}
-	if len(id) > maxIDLen {
-		return &ValidationError{Field: field, Reason: fmt.Sprintf("is %d bytes long, at most %d allowed", len(id), maxIDLen)}
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return &ValidationError{Field: field, Reason: "may contain only letters A-Z a-z, digits, '_' and '-'"}
-		}
-	}
-	return nil
+	return &ValidationError{Field: field, Reason: "may contain only letters A-Z a-z, digits, '_' and '-'"}
 }
 
 // ParseAmount parses an amount from the text of a JSON number. Only a plain

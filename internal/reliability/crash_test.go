@@ -19,6 +19,7 @@ import (
 
 	"github.com/escrowd/escrowd/analysis"
 	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 	"github.com/escrowd/escrowd/pkg/multisig"
@@ -89,7 +90,7 @@ func child(dir string) error {
 	// always finds it running.
 	hold := func(next walletrpc.Invoker) walletrpc.Invoker {
 		return func(ctx context.Context, call *walletrpc.Call) error {
-			if st, _ := multisig.StepFrom(ctx); st.Round == multisig.Round2 && call.Method == "exchange_multisig_keys" {
+			if st, _ := multisig.StepFrom(ctx); st.Round == escrow.Round2 && call.Method == "exchange_multisig_keys" {
 				var werr error
 				once.Do(func() { werr = writeMarker(dir, marker{EscrowID: e.ID, ServerPIDs: pids}) })
 				if werr != nil {
@@ -255,7 +256,7 @@ func TestIncompleteTraceAfterCrash(t *testing.T) {
 			t.Fatalf("events %v: want round 1 complete, nothing of round 2, no ERROR_FINAL", n)
 		}
 		escrowtracetest.CheckRPCPairs(t, f)
-		name, _ := escrowtrace.FileName(m.EscrowID)
+		name, _ := escrow.FileName(m.EscrowID)
 		af, err := analysis.ReadFile(filepath.Join(traces, name))
 		if err != nil {
 			t.Fatal(err)

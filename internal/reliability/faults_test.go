@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/escrowd/escrowd/internal/osprobe"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 	"github.com/escrowd/escrowd/pkg/multisig"
@@ -19,8 +20,8 @@ import (
 )
 
 // roundCall is the call that does a round's work: the one a fault hits.
-func roundCall(r multisig.Round) string {
-	if r == multisig.Round1 {
+func roundCall(r escrow.Round) string {
+	if r == escrow.Round1 {
 		return "make_multisig"
 	}
 	return "exchange_multisig_keys"
@@ -30,7 +31,7 @@ func roundCall(r multisig.Round) string {
 // buyer sends its round's call, and records which servers each escrow used.
 type fault struct {
 	victim string
-	round  multisig.Round
+	round  escrow.Round
 	hit    func(*walletpool.Server)
 
 	once sync.Once
@@ -51,7 +52,7 @@ func (f *fault) middleware(next walletrpc.Invoker) walletrpc.Invoker {
 		}
 		f.used[st.EscrowID][call.Endpoint] = true
 		f.mu.Unlock()
-		if st.EscrowID == f.victim && st.Role == multisig.RoleBuyer && st.Round == f.round && call.Method == roundCall(f.round) {
+		if st.EscrowID == f.victim && st.Role == escrow.Buyer && st.Round == f.round && call.Method == roundCall(f.round) {
 			f.once.Do(func() {
 				srv := serverAt(call.Endpoint)
 				f.mu.Lock()
@@ -115,7 +116,7 @@ func checkFailedFile(t *testing.T, dir string, id string, se *multisig.StepError
 // bystander succeeds.
 func TestKillServerInEachRound(t *testing.T) {
 	needServers(t)
-	for _, round := range []multisig.Round{multisig.Round1, multisig.Round2, multisig.Round3} {
+	for _, round := range []escrow.Round{escrow.Round1, escrow.Round2, escrow.Round3} {
 		t.Run(fmt.Sprintf("round%d", round), func(t *testing.T) {
 			dir := t.TempDir()
 			p := setupTracing(t, trace.Config{File: true, FileDir: dir})
@@ -144,7 +145,7 @@ func TestKillServerInEachRound(t *testing.T) {
 			}
 			var se *multisig.StepError
 			if !errors.Is(errA, walletrpc.ErrUnavailable) || !errors.As(errA, &se) ||
-				se.Round != round || se.Role != multisig.RoleBuyer || se.Operation != roundCall(round) {
+				se.Round != round || se.Role != escrow.Buyer || se.Operation != roundCall(round) {
 				t.Fatalf("victim: %v; want ErrUnavailable in a StepError of the buyer's %s in round %d", errA, roundCall(round), round)
 			}
 			if errB != nil {
@@ -208,7 +209,7 @@ func TestHungServerTimesOut(t *testing.T) {
 
 	a, b := newEscrow(), newEscrow()
 	var stoppedPID int
-	flt := &fault{victim: a.ID, round: multisig.Round2, hit: func(s *walletpool.Server) {
+	flt := &fault{victim: a.ID, round: escrow.Round2, hit: func(s *walletpool.Server) {
 		stoppedPID = s.PID()
 		if err := syscall.Kill(stoppedPID, syscall.SIGSTOP); err != nil {
 			t.Errorf("stop %d: %v", stoppedPID, err)
@@ -232,7 +233,7 @@ func TestHungServerTimesOut(t *testing.T) {
 	}
 	var se *multisig.StepError
 	if !errors.Is(errA, context.DeadlineExceeded) || !errors.As(errA, &se) ||
-		se.Round != multisig.Round2 || se.Role != multisig.RoleBuyer || se.Operation != "exchange_multisig_keys" {
+		se.Round != escrow.Round2 || se.Role != escrow.Buyer || se.Operation != "exchange_multisig_keys" {
 		t.Fatalf("victim: %v; want DeadlineExceeded in the buyer's round-2 exchange_multisig_keys", errA)
 	}
 	if errB != nil {

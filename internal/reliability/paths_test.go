@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/escrowd/escrowd/analysis"
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/trace"
 )
@@ -31,10 +31,10 @@ func TestHostileEscrowIDs(t *testing.T) {
 		if err := (multisig.Escrow{ID: id}).Validate(); !errors.Is(err, multisig.ErrInvalidEscrow) {
 			t.Errorf("Escrow{%q}.Validate() = %v, want ErrInvalidEscrow", id, err)
 		}
-		if name, err := escrowtrace.FileName(id); err == nil {
+		if name, err := escrow.FileName(id); err == nil {
 			t.Errorf("FileName(%q) = %q, want an error", id, name)
 		}
-		if tid, err := escrowtrace.TraceIDFor(id); err == nil {
+		if tid, err := escrow.TraceIDFor(id); err == nil {
 			t.Errorf("TraceIDFor(%q) = %q, want an error", id, tid)
 		}
 	}
@@ -55,7 +55,7 @@ func TestHostileEscrowIDs(t *testing.T) {
 		obs.EndPhase(pctx, nil)
 		var runErr error
 		if i%2 == 1 {
-			runErr = &multisig.StepError{EscrowID: id, Role: multisig.RoleBuyer, Round: multisig.Round1, Operation: "make_multisig", WalletID: multisig.WalletName(id, multisig.RoleBuyer), Err: errors.New("boom")}
+			runErr = &multisig.StepError{EscrowID: id, Role: escrow.Buyer, Round: escrow.Round1, Operation: "make_multisig", WalletID: escrow.WalletName(id, escrow.Buyer), Err: errors.New("boom")}
 		}
 		obs.EndEscrow(ectx, multisig.Result{}, runErr)
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/escrowd/escrowd/internal/osprobe"
 	"github.com/escrowd/escrowd/internal/secretscan"
 	"github.com/escrowd/escrowd/internal/wallettest"
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/trace"
@@ -91,8 +91,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 	sec.AddBytes("master secret", testSecret)
 	sec.Add("multisig address", fullRes.Address)
 	for _, e := range []multisig.Escrow{full, raceA, raceB} {
-		for _, role := range multisig.Roles {
-			sec.Add("wallet password", multisig.WalletPassword(testSecret, multisig.WalletName(e.ID, role)))
+		for _, role := range escrow.Roles {
+			sec.Add("wallet password", multisig.WalletPassword(testSecret, escrow.WalletName(e.ID, role)))
 		}
 	}
 	for _, s := range srv {
@@ -118,7 +118,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	// Jaeger's answers, v1 (the UI's) and v3, once each trace is whole.
 	ids := []string{full.ID, raceA.ID, raceB.ID}
 	for _, id := range ids {
-		tid, _ := escrowtrace.TraceIDFor(id)
+		tid, _ := escrow.TraceIDFor(id)
 		v1, err := j.WaitTrace(ctx, tid, spanCount(spans, tid))
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,8 @@ package store
 import (
 	"errors"
 	"time"
+
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 // Status is where an escrow is in its life.
@@ -44,9 +46,38 @@ type Escrow struct {
 	// MultisigAddress is set when the escrow is ready.
 	MultisigAddress string
 	// Error says why the escrow failed.
-	Error      string
+	Error string
+	// Failure says where a failed escrow failed and what kind of failure it
+	// was; zero when unknown (an interrupted escrow, or one stored by an
+	// older escrowd).
+	Failure Failure
+	// Cause is the root cause of a failed escrow's failure, from the
+	// analysis of its trace file once that file was final (an
+	// analysis.Kind, e.g. "already_multisig_before_round1"); "" when
+	// unknown or not analysed (tracing off).
+	Cause      string
 	CreatedAt  time.Time
 	FinishedAt *time.Time
+}
+
+// Failure is where an escrow's failure happened: the fields of the
+// coordinator's step error, kept so that lists and metrics need neither the
+// message nor the trace file.
+type Failure struct {
+	Phase     escrow.Phase
+	Role      escrow.Role
+	Round     escrow.Round
+	Operation string // the wallet RPC method or coordinator step, e.g. "make_multisig"
+	Kind      escrow.Kind
+}
+
+// End is how an escrow ended, as Finish records it.
+type End struct {
+	Status  Status // ready or failed
+	Address string // the multisig address of a ready escrow
+	Error   string // why it failed
+	Failure Failure
+	Cause   string
 }
 
 // Errors callers tell apart with errors.Is.

@@ -26,6 +26,15 @@ var migrations = []string{
 	);
 	CREATE INDEX escrows_status_created ON escrows (status, created_at);
 	CREATE INDEX escrows_created ON escrows (created_at);`,
+	// 2: where a failed escrow failed (the step error's phase, role, round,
+	// operation and kind) and its root cause from the analysis of its trace.
+	// Rows written before keep '' and 0: "unknown".
+	`ALTER TABLE escrows ADD COLUMN fail_phase TEXT NOT NULL DEFAULT '';
+	ALTER TABLE escrows ADD COLUMN fail_role TEXT NOT NULL DEFAULT '';
+	ALTER TABLE escrows ADD COLUMN fail_round INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE escrows ADD COLUMN fail_operation TEXT NOT NULL DEFAULT '';
+	ALTER TABLE escrows ADD COLUMN fail_kind TEXT NOT NULL DEFAULT '';
+	ALTER TABLE escrows ADD COLUMN cause TEXT NOT NULL DEFAULT '';`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

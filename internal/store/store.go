@@ -13,6 +13,8 @@ import (
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 // Store is the escrow database. It is safe for use by many goroutines.
@@ -119,13 +121,22 @@ func (s *Store) SetRunning(ctx context.Context, id string) error {
 // Finish records the end of an escrow: ready with its address, or failed with
 // its error. An escrow that is already final is left alone (ErrFinal).
 func (s *Store) Finish(ctx context.Context, id string, status Status, address, errMsg string) error {
-	if !status.Final() {
-		return fmt.Errorf("finish escrow %s: status %q is not final", id, status)
+	return s.End(ctx, id, End{Status: status, Address: address, Error: errMsg})
+}
+
+// End records the end of an escrow with where and why it failed. An escrow
+// that is already final is left alone (ErrFinal).
+func (s *Store) End(ctx context.Context, id string, end End) error {
+	if !end.Status.Final() {
+		return fmt.Errorf("finish escrow %s: status %q is not final", id, end.Status)
 	}
+	f := end.Failure
 	res, err := s.db.ExecContext(ctx, `UPDATE escrows
-		SET status = ?, multisig_address = ?, error = ?, finished_at = ?
+		SET status = ?, multisig_address = ?, error = ?, finished_at = ?,
+			fail_phase = ?, fail_role = ?, fail_round = ?, fail_operation = ?, fail_kind = ?, cause = ?
 		WHERE id = ? AND status IN ('pending','running')`,
-		string(status), address, errMsg, time.Now().UnixNano(), id)
+		string(end.Status), end.Address, end.Error, time.Now().UnixNano(),
+		string(f.Phase), string(f.Role), int(f.Round), f.Operation, string(f.Kind), end.Cause, id)
 	if err != nil {
 		return fmt.Errorf("finish escrow %s: %w", id, err)
 	}
@@ -148,7 +159,8 @@ func (s *Store) checkChanged(ctx context.Context, res sql.Result, id, op string)
 	return fmt.Errorf("%s escrow %s: %w", op, id, ErrFinal)
 }
 
-const columns = `id, trace_id, buyer_id, vendor_id, amount, status, multisig_address, error, created_at, finished_at`
+const columns = `id, trace_id, buyer_id, vendor_id, amount, status, multisig_address, error, created_at, finished_at,
+	fail_phase, fail_role, fail_round, fail_operation, fail_kind, cause`
 
 // Get returns one escrow, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id string) (Escrow, error) {
@@ -225,11 +237,16 @@ func scan(r scanner) (Escrow, error) {
 		status   string
 		created  int64
 		finished sql.NullInt64
+		f        struct{ phase, role, op, kind string }
+		round    int
 	)
 	if err := r.Scan(&e.ID, &e.TraceID, &e.BuyerID, &e.VendorID, &amount, &status,
-		&e.MultisigAddress, &e.Error, &created, &finished); err != nil {
+		&e.MultisigAddress, &e.Error, &created, &finished,
+		&f.phase, &f.role, &round, &f.op, &f.kind, &e.Cause); err != nil {
 		return Escrow{}, err
 	}
+	e.Failure = Failure{Phase: escrow.Phase(f.phase), Role: escrow.Role(f.role), Round: escrow.Round(round),
+		Operation: f.op, Kind: escrow.Kind(f.kind)}
 	a, err := strconv.ParseUint(amount, 10, 64)
 	if err != nil {
 		return Escrow{}, fmt.Errorf("escrow %s: stored amount %q: %w", e.ID, amount, err)

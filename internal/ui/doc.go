@@ -1,6 +1,7 @@
 // Package ui serves escrowd's pages for people: /ui/ lists recent escrows
-// with their status and failure kind, /ui/escrow/:id shows one escrow's trace
-// (lanes per role, RPC calls, snapshots, anomalies with hints) and
+// with their status, failure kind and root cause, from the Source's entries
+// alone (it opens no trace file, however long the list); /ui/escrow/:id
+// shows one escrow's trace (lanes per role, RPC calls, snapshots, anomalies with hints) and
 // /ui/diff?a=&b= compares two escrows. The escrow and diff pages are the
 // analysis package's self-contained HTML; this package only finds the trace
 // files, checks the IDs and adds the HTTP side: status codes, error pages and

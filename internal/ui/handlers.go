@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/escrowd/escrowd/analysis"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -114,7 +115,7 @@ func Register(r Router, src Source, opts Options) {
 
 func (h *handlers) escrow(c echo.Context) error {
 	id := c.Param("id")
-	if !escrowtrace.ValidEscrowID(id) {
+	if !escrow.ValidID(id) {
 		return h.badID(c, id)
 	}
 	f, err := h.load(c, id)
@@ -137,7 +138,7 @@ func (h *handlers) diff(c echo.Context) error {
 	}
 	var files [2]*escrowtrace.File
 	for i, id := range []string{a, b} {
-		if !escrowtrace.ValidEscrowID(id) {
+		if !escrow.ValidID(id) {
 			return h.badID(c, id)
 		}
 		f, err := h.load(c, id)

@@ -138,7 +138,7 @@ func TestIndexFailureKinds(t *testing.T) {
 		"race-b":                    "⚠ already_multisig_before_round1",
 		"ok-a":                      "—",
 		"pending-1":                 "no trace",
-		"broken":                    "no trace",
+		"broken":                    "⚠ unavailable", // the stored kind: the list opens no file
 		"<script>alert(1)</script>": "invalid id",
 	}
 	for id, w := range want {

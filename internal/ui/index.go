@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,8 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/escrowd/escrowd/analysis"
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 // indexPage is the list template's data.
@@ -52,7 +50,7 @@ func (h *handlers) index(c echo.Context) error {
 	}
 	pickedA, pickedB := false, false
 	for _, e := range entries {
-		row := h.indexRow(c, e)
+		row := h.indexRow(e)
 		p.Entries = append(p.Entries, row)
 		if row.Href == "" {
 			continue
@@ -68,7 +66,10 @@ func (h *handlers) index(c echo.Context) error {
 	return h.render(c, http.StatusOK, "index", p)
 }
 
-func (h *handlers) indexRow(c echo.Context, e Entry) indexRow {
+// indexRow is one escrow of the list, from its stored entry alone: the list
+// opens no trace file, whatever its length (a failure's kind and root cause
+// were stored when the escrow ended).
+func (h *handlers) indexRow(e Entry) indexRow {
 	row := indexRow{ID: e.EscrowID, Status: e.Status, Error: truncate(e.Error, maxErrorChars)}
 	if !e.CreatedAt.IsZero() {
 		row.Created = e.CreatedAt.UTC().Format(time.DateTime)
@@ -82,33 +83,26 @@ func (h *handlers) indexRow(c echo.Context, e Entry) indexRow {
 		row.StatusText, row.StatusClass = "… "+e.Status, "other"
 	}
 	row.JaegerHref = jaegerLink(h.opts.JaegerUIURL, e.TraceID)
-	if !escrowtrace.ValidEscrowID(e.EscrowID) {
+	if !escrow.ValidID(e.EscrowID) {
 		row.KindNote = "invalid id"
 		return row
 	}
-	f, err := h.load(c, e.EscrowID)
+	// A failure shows its root cause, the first finding of its trace's
+	// analysis, or else the kind of the step that failed.
 	switch {
-	case errors.Is(err, ErrTracingOff):
+	case row.StatusClass == "failed" && e.Cause != "":
+		row.Kind = e.Cause
+	case row.StatusClass == "failed" && e.Kind != "":
+		row.Kind = e.Kind
+	case h.opts.TracingOff:
 		row.KindNote = "tracing off"
-		return row
-	case err != nil:
-		row.KindNote = "no trace"
-		return row
-	case row.StatusClass == "ready" && f.Outcome == escrowtrace.OutcomeSuccess:
+	case row.StatusClass == "ready":
 		row.KindNote = "—"
-	default:
-		// A failure's kind is the first finding of its analysis: the
-		// earliest event that went wrong, which is the likeliest cause.
-		a := analysis.Analyze(f, analysis.Options{Slow: h.opts.Slow})
-		if len(a.Anomalies) > 0 {
-			row.Kind = string(a.Anomalies[0].Kind)
-		} else {
-			row.KindNote = "none found"
-		}
+	case row.StatusClass == "failed":
+		row.KindNote = "unknown"
 	}
-	row.Href = escrowURL(e.EscrowID)
-	if row.JaegerHref == "" {
-		row.JaegerHref = jaegerLink(h.opts.JaegerUIURL, f.TraceID)
+	if e.Traced && !h.opts.TracingOff {
+		row.Href = escrowURL(e.EscrowID)
 	}
 	return row
 }

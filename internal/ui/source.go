@@ -19,10 +19,17 @@ var (
 
 // Entry is one escrow as the list page shows it.
 type Entry struct {
-	EscrowID  string
-	TraceID   string // "" when unknown; used for the Jaeger link
-	Status    string // escrowd's status: pending, running, ready, failed, ...
-	Error     string // why it failed, "" otherwise
+	EscrowID string
+	TraceID  string // "" when unknown; used for the Jaeger link
+	Status   string // escrowd's status: pending, running, ready, failed, ...
+	Error    string // why it failed, "" otherwise
+	// Kind is the kind of the failure (an escrow.Kind, e.g.
+	// "already_multisig"), Cause its root cause from the analysis of the
+	// trace (e.g. "already_multisig_before_round1"); "" when unknown.
+	Kind, Cause string
+	// Traced says that the escrow has a trace file to show (the list links
+	// its page); the list itself never opens one.
+	Traced    bool
 	CreatedAt time.Time
 }
 
@@ -33,7 +40,7 @@ type Source interface {
 	// List returns up to limit escrows, newest first.
 	List(ctx context.Context, limit int) ([]Entry, error)
 	// OpenTrace opens the escrow's escrow_<id>.json; the caller closes it.
-	// id is already valid (escrowtrace.ValidEscrowID). An unknown escrow or
+	// id is already valid (escrow.ValidID). An unknown escrow or
 	// a missing file is ErrNotFound or fs.ErrNotExist, a known escrow without
 	// trace files ErrTracingOff, so the page says 404. escrowd's Source opens
 	// only regular files in its traces directory, never through a link.

@@ -54,11 +54,12 @@ func fixtureSource(t *testing.T) *fakeSource {
 	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	return &fakeSource{
 		entries: []Entry{
-			{EscrowID: "race-b", TraceID: "00000000000000000000726163652d62", Status: "failed", Error: "round 1 buyer make_multisig: This wallet is already multisig", CreatedAt: at.Add(3 * time.Minute)},
-			{EscrowID: "ok-b", Status: "ready", CreatedAt: at.Add(2 * time.Minute)},
-			{EscrowID: "ok-a", TraceID: "0000000000000000000000006f6b2d61", Status: "ready", CreatedAt: at.Add(time.Minute)},
+			{EscrowID: "race-b", TraceID: "00000000000000000000726163652d62", Status: "failed", Error: "round 1 buyer make_multisig: This wallet is already multisig",
+				Kind: "already_multisig", Cause: "already_multisig_before_round1", Traced: true, CreatedAt: at.Add(3 * time.Minute)},
+			{EscrowID: "ok-b", Status: "ready", Traced: true, CreatedAt: at.Add(2 * time.Minute)},
+			{EscrowID: "ok-a", TraceID: "0000000000000000000000006f6b2d61", Status: "ready", Traced: true, CreatedAt: at.Add(time.Minute)},
 			{EscrowID: "pending-1", Status: "pending", CreatedAt: at},
-			{EscrowID: "broken", Status: "failed", Error: "x", CreatedAt: at},
+			{EscrowID: "broken", Status: "failed", Error: "x", Kind: "unavailable", Traced: true, CreatedAt: at},
 			{EscrowID: `<script>alert(1)</script>`, Status: "failed", Error: `<img src=x onerror=alert(2)>`, CreatedAt: at},
 		},
 		paths: map[string]string{

@@ -11,6 +11,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/logs"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
@@ -26,7 +27,7 @@ func TestHandlerCorrelates(t *testing.T) {
 	spanCtx, span := tp.Tracer("t").Start(context.Background(), "x")
 	defer span.End()
 	sc := span.SpanContext()
-	stepCtx := multisig.WithStep(context.Background(), multisig.Step{EscrowID: escrowID, Role: multisig.RoleBuyer})
+	stepCtx := multisig.WithStep(context.Background(), multisig.Step{EscrowID: escrowID, Role: escrow.Buyer})
 
 	tests := []struct {
 		name string

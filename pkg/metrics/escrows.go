@@ -89,7 +89,7 @@ func (o *observer) StartPhase(ctx context.Context, p multisig.Phase) context.Con
 
 func (o *observer) EndPhase(ctx context.Context, err error) { o.next.EndPhase(ctx, err) }
 
-func (o *observer) Snapshot(ctx context.Context, point multisig.Point, role multisig.Role, src multisig.SnapshotSource) {
+func (o *observer) Snapshot(ctx context.Context, point escrow.Point, role escrow.Role, src multisig.SnapshotSource) {
 	o.next.Snapshot(ctx, point, role, src)
 }
 
@@ -107,6 +107,6 @@ func (nopObserver) StartEscrow(ctx context.Context, _ multisig.Escrow, _ multisi
 }
 func (nopObserver) StartPhase(ctx context.Context, _ multisig.Phase) context.Context { return ctx }
 func (nopObserver) EndPhase(context.Context, error)                                  {}
-func (nopObserver) Snapshot(context.Context, multisig.Point, multisig.Role, multisig.SnapshotSource) {
+func (nopObserver) Snapshot(context.Context, escrow.Point, escrow.Role, multisig.SnapshotSource) {
 }
 func (nopObserver) EndEscrow(context.Context, multisig.Result, error) {}

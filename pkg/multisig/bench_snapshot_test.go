@@ -2,12 +2,11 @@ package multisig
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 
+	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 )
@@ -15,16 +14,12 @@ import (
 // offCoordinator is a coordinator built as escrowd builds it with tracing
 // off (Config.Observer nil), on a fake external server that counts the
 // wallet calls it receives.
-func offCoordinator(tb testing.TB) (*Coordinator, *walletrpc.Client, *atomic.Int64) {
+func offCoordinator(tb testing.TB) (*Coordinator, *walletrpc.Client, func() int64) {
 	tb.Helper()
-	var calls atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		_, _ = io.Copy(io.Discard, r.Body)
-		// One canned answer: only NewExternal's get_version must succeed; a
-		// snapshot's call is counted whatever it gets back.
-		_, _ = io.WriteString(w, `{"id":1,"jsonrpc":"2.0","result":{"version":65562}}`)
-	}))
+	// Only NewExternal's get_version must succeed; a snapshot's call is
+	// counted whatever it gets back.
+	w := &wallettest.Canned{Results: wallettest.ReadyResults()}
+	srv := httptest.NewServer(w)
 	tb.Cleanup(srv.Close)
 	ext, err := walletpool.NewExternal(context.Background(), walletpool.External{URL: srv.URL})
 	if err != nil {
@@ -34,8 +29,8 @@ func offCoordinator(tb testing.TB) (*Coordinator, *walletrpc.Client, *atomic.Int
 	if err != nil {
 		tb.Fatal(err)
 	}
-	calls.Store(0) // NewExternal's get_version is not a snapshot's
-	return c, ext.Client(), &calls
+	base := w.Calls() // NewExternal's get_version is not a snapshot's
+	return c, ext.Client(), func() int64 { return w.Calls() - base }
 }
 
 // walletSource reads a snapshot with real wallet calls, like a session does.
@@ -55,9 +50,9 @@ func BenchmarkSnapshotOff(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		c.obs.Snapshot(ctx, PointPreRound2, RoleBuyer, src)
+		c.obs.Snapshot(ctx, escrow.PointPreRound2, escrow.Buyer, src)
 	}
-	b.ReportMetric(float64(calls.Load())/float64(b.N), "rpc-calls/op")
+	b.ReportMetric(float64(calls())/float64(b.N), "rpc-calls/op")
 }
 
 // TestSnapshotOffCostsNothing: with no Observer configured, each of the seven
@@ -66,15 +61,15 @@ func TestSnapshotOffCostsNothing(t *testing.T) {
 	c, client, calls := offCoordinator(t)
 	src := walletSource{c: client}
 	ctx := context.Background()
-	for _, p := range Points {
-		for _, r := range Roles {
+	for _, p := range escrow.SetupPoints {
+		for _, r := range escrow.Roles {
 			allocs := testing.AllocsPerRun(50, func() { c.obs.Snapshot(ctx, p, r, src) })
 			if allocs != 0 {
 				t.Errorf("%s %s: %.0f allocations per snapshot with tracing off; want 0", p.Name(), r, allocs)
 			}
 		}
 	}
-	if n := calls.Load(); n != 0 {
+	if n := calls(); n != 0 {
 		t.Errorf("tracing off: snapshots made %d wallet calls; want 0", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 )
@@ -53,8 +54,8 @@ func (c Config) Validate() error {
 		if c.Pool == nil {
 			return errors.New("leased mode needs a pool of wallet servers")
 		}
-		if c.Pool.Size() < Participants {
-			return fmt.Errorf("leased mode needs at least %d wallet servers, the pool has %d", Participants, c.Pool.Size())
+		if c.Pool.Size() < escrow.Participants {
+			return fmt.Errorf("leased mode needs at least %d wallet servers, the pool has %d", escrow.Participants, c.Pool.Size())
 		}
 	default:
 		if c.Server == nil {
@@ -139,18 +140,18 @@ func (c *Coordinator) Run(ctx context.Context, e Escrow) (res Result, err error)
 // returns a release that closes the escrow's wallets and gives them back.
 func (c *Coordinator) acquire(ctx context.Context, e Escrow) ([]*session, func(), error) {
 	leaseErr := func(err error) error {
-		return &StepError{EscrowID: e.ID, Operation: "lease", Err: err}
+		return &StepError{EscrowID: e.ID, Phase: escrow.PhaseSetup, Operation: "lease", Kind: leaseKind(err), Err: err}
 	}
 	switch c.cfg.Mode {
 	case ModeLeased:
-		lease, err := c.cfg.Pool.Acquire(ctx, Participants)
+		lease, err := c.cfg.Pool.Acquire(ctx, escrow.Participants)
 		if err != nil {
 			return nil, nil, leaseErr(err)
 		}
 		sessions := c.sessions(e, lease.Servers(), false)
 		for _, s := range sessions {
-			if name, ok := c.cfg.Reserve.take(s.server); ok {
-				s.adopt(name, WalletPassword(c.cfg.Secret, name))
+			if w, ok := c.cfg.Reserve.take(s.server); ok {
+				s.adopt(w, WalletPassword(c.cfg.Secret, w.name))
 			}
 		}
 		return sessions, func() {
@@ -180,8 +181,8 @@ func (c *Coordinator) acquire(ctx context.Context, e Escrow) ([]*session, func()
 }
 
 func (c *Coordinator) sessions(e Escrow, servers []*walletpool.Server, switching bool) []*session {
-	out := make([]*session, Participants)
-	for i, role := range Roles {
+	out := make([]*session, escrow.Participants)
+	for i, role := range escrow.Roles {
 		srv := servers[i]
 		raw := srv.Client().With(deadline(c.cfg.CallTimeout, srv))
 		client := raw
@@ -192,8 +193,8 @@ func (c *Coordinator) sessions(e Escrow, servers []*walletpool.Server, switching
 			server:    srv,
 			escrowID:  e.ID,
 			role:      role,
-			wallet:    WalletName(e.ID, role),
-			password:  WalletPassword(c.cfg.Secret, WalletName(e.ID, role)),
+			wallet:    escrow.WalletName(e.ID, role),
+			password:  WalletPassword(c.cfg.Secret, escrow.WalletName(e.ID, role)),
 			client:    client,
 			raw:       raw,
 			walletDir: srv.WalletDir(),

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
@@ -42,7 +43,7 @@ type callLog struct {
 
 type loggedCall struct {
 	escrow, endpoint, method string
-	role                     multisig.Role
+	role                     escrow.Role
 	start, end               time.Time
 	err                      error
 }
@@ -72,7 +73,7 @@ func verifyWallets(t *testing.T, pool *walletpool.Pool, e multisig.Escrow, res m
 	defer lease.Release()
 	c := lease.Servers()[0].Client()
 	defer c.CloseWallet(ctx)
-	for _, role := range multisig.Roles {
+	for _, role := range escrow.Roles {
 		name := res.Wallets[role]
 		if err := c.OpenWallet(ctx, name, multisig.WalletPassword(testSecret, name)); err != nil {
 			t.Fatalf("open %s wallet: %v", role, err)
@@ -106,7 +107,7 @@ func TestLeasedOneEscrow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Address) != 95 || res.Wallets[multisig.RoleArbiter] != multisig.WalletName(e.ID, multisig.RoleArbiter) {
+	if len(res.Address) != 95 || res.Wallets[escrow.Arbiter] != escrow.WalletName(e.ID, escrow.Arbiter) {
 		t.Fatalf("result %+v", res)
 	}
 	verifyWallets(t, pool, e, res)
@@ -114,7 +115,7 @@ func TestLeasedOneEscrow(t *testing.T) {
 	// The setup's calls, per role, in order: no snapshot reads without an
 	// observer, a store and an is_multisig check after every kex step.
 	want := "create_wallet prepare_multisig make_multisig store is_multisig exchange_multisig_keys store is_multisig exchange_multisig_keys store is_multisig get_address"
-	for _, role := range multisig.Roles {
+	for _, role := range escrow.Roles {
 		var got []string
 		for _, c := range log.calls {
 			if c.role == role {
@@ -231,7 +232,7 @@ func TestSharedModeReproducesTheRace(t *testing.T) {
 	var raced int
 	for _, err := range errs {
 		var se *multisig.StepError
-		if errors.Is(err, walletrpc.ErrAlreadyMultisig) && errors.As(err, &se) && se.Round == multisig.Round1 {
+		if errors.Is(err, walletrpc.ErrAlreadyMultisig) && errors.As(err, &se) && se.Round == escrow.Round1 {
 			raced++
 		}
 	}
@@ -252,7 +253,7 @@ func TestKilledServerFailsOnlyThatEscrow(t *testing.T) {
 	kill := func(next walletrpc.Invoker) walletrpc.Invoker {
 		return func(ctx context.Context, call *walletrpc.Call) error {
 			st, _ := multisig.StepFrom(ctx)
-			if st.Round == multisig.Round2 && st.Role == multisig.RoleBuyer && call.Method == "exchange_multisig_keys" {
+			if st.Round == escrow.Round2 && st.Role == escrow.Buyer && call.Method == "exchange_multisig_keys" {
 				once.Do(func() {
 					for _, s := range servers.Servers() {
 						if s.Client().Endpoint() == call.Endpoint {
@@ -271,7 +272,7 @@ func TestKilledServerFailsOnlyThatEscrow(t *testing.T) {
 	}
 	_, err = c.Run(context.Background(), newEscrow())
 	var se *multisig.StepError
-	if !errors.Is(err, walletrpc.ErrUnavailable) || !errors.As(err, &se) || se.Round != multisig.Round2 || se.Role != multisig.RoleBuyer {
+	if !errors.Is(err, walletrpc.ErrUnavailable) || !errors.As(err, &se) || se.Round != escrow.Round2 || se.Role != escrow.Buyer {
 		t.Fatalf("Run = %v, want ErrUnavailable in round 2 for the buyer", err)
 	}
 	if killed == nil {

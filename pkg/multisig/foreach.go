@@ -34,7 +34,7 @@ func forEach(ctx context.Context, ss []*session, parallel bool, f func(context.C
 			// process; the caller's deferred releases then run as on any error.
 			defer func() {
 				if p := recover(); p != nil {
-					fail(&StepError{EscrowID: s.escrowID, Role: s.role, WalletID: s.wallet, Err: fmt.Errorf("panic: %v", p)})
+					fail(stepError(s.escrowID, s.role, 0, "", s.wallet, fmt.Errorf("panic: %v", p)))
 				}
 			}()
 			if err := f(ctx, s); err != nil {

@@ -1,12 +1,8 @@
 package multisig_test
 
 import (
-	"context"
-	"flag"
-	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/escrowd/escrowd/internal/wallettest"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
@@ -19,38 +15,5 @@ var servers *walletpool.Supervisor
 const serverCount = 9 // three escrows at once
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	flag.Parse()
-	if f := flag.Lookup("test.run"); f != nil && f.Value.String() == "^$" {
-		// Benchmarks only (make bench-smoke): none of them needs a server.
-		return m.Run()
-	}
-	if !wallettest.Available() {
-		// Real-server tests fail (or skip under -short) through wallettest.Skip.
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "multisig-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	servers, err = wallettest.StartIn(ctx, dir, serverCount)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start wallet servers:", err)
-		return 1
-	}
-	code := m.Run()
-	stopCtx, stopCancel := context.WithTimeout(context.Background(), time.Minute)
-	defer stopCancel()
-	if err := servers.Stop(stopCtx); err != nil {
-		fmt.Fprintln(os.Stderr, "stop wallet servers:", err)
-		return 1
-	}
-	return code
+	os.Exit(wallettest.Main(m, wallettest.Shared{Name: "multisig", Count: serverCount}, &servers))
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 )
 
@@ -39,7 +40,7 @@ func TestCheckMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := checkMessages("e1", Round1, "prepare_multisig", tt.msgs, tt.prefix)
+			err := checkMessages("e1", escrow.Round1, "prepare_multisig", tt.msgs, tt.prefix)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("unexpected error %v", err)
@@ -53,7 +54,7 @@ func TestCheckMessages(t *testing.T) {
 				t.Fatalf("err %v is not ErrBadKexMessage", err)
 			}
 			var se *StepError
-			if !errors.As(err, &se) || se.Round != Round1 || se.Operation != "prepare_multisig" {
+			if !errors.As(err, &se) || se.Round != escrow.Round1 || se.Operation != "prepare_multisig" {
 				t.Fatalf("err %#v lacks its step", err)
 			}
 		})
@@ -74,15 +75,15 @@ func TestParseMode(t *testing.T) {
 
 func TestWalletPassword(t *testing.T) {
 	secret := []byte(strings.Repeat("k", 32))
-	a := WalletPassword(secret, WalletName("e1", RoleBuyer))
-	if a != WalletPassword(secret, WalletName("e1", RoleBuyer)) {
+	a := WalletPassword(secret, escrow.WalletName("e1", escrow.Buyer))
+	if a != WalletPassword(secret, escrow.WalletName("e1", escrow.Buyer)) {
 		t.Fatal("password is not deterministic")
 	}
 	seen := map[string]bool{a: true}
 	for _, p := range []string{
-		WalletPassword(secret, WalletName("e1", RoleVendor)),
-		WalletPassword(secret, WalletName("e2", RoleBuyer)),
-		WalletPassword([]byte(strings.Repeat("j", 32)), WalletName("e1", RoleBuyer)),
+		WalletPassword(secret, escrow.WalletName("e1", escrow.Vendor)),
+		WalletPassword(secret, escrow.WalletName("e2", escrow.Buyer)),
+		WalletPassword([]byte(strings.Repeat("j", 32)), escrow.WalletName("e1", escrow.Buyer)),
 	} {
 		if seen[p] {
 			t.Fatalf("password %s repeats for a different wallet or secret", p)
@@ -129,7 +130,7 @@ func TestEscrowValidate(t *testing.T) {
 
 func TestStepError(t *testing.T) {
 	cause := &walletrpc.Error{Method: "make_multisig", Code: -28, Message: "This wallet is already multisig"}
-	err := fmt.Errorf("run: %w", &StepError{EscrowID: "e1", Role: RoleVendor, Round: Round1, Operation: "make_multisig", Err: cause})
+	err := fmt.Errorf("run: %w", &StepError{EscrowID: "e1", Role: escrow.Vendor, Round: escrow.Round1, Operation: "make_multisig", Err: cause})
 	if !errors.Is(err, walletrpc.ErrAlreadyMultisig) {
 		t.Fatalf("%v does not match walletrpc.ErrAlreadyMultisig", err)
 	}
@@ -196,10 +197,45 @@ func TestBarrierCancel(t *testing.T) {
 func TestPointsInOrder(t *testing.T) {
 	want := []string{"SNAPSHOT_PRE_ROUND1", "SNAPSHOT_POST_MAKE_MULTISIG", "SNAPSHOT_PRE_ROUND2",
 		"SNAPSHOT_POST_EXPORT_MULTISIG", "SNAPSHOT_PRE_ROUND3", "SNAPSHOT_POST_IMPORT_MULTISIG", "SNAPSHOT_FINAL"}
-	rounds := []Round{1, 1, 2, 2, 3, 3, 3}
-	for i, p := range Points {
+	rounds := []escrow.Round{1, 1, 2, 2, 3, 3, 3}
+	for i, p := range escrow.SetupPoints {
 		if p.Name() != want[i] || p.Round() != rounds[i] {
 			t.Errorf("point %d = %s round %d, want %s round %d", i, p.Name(), p.Round(), want[i], rounds[i])
 		}
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	wallet := &walletrpc.Error{Method: "make_multisig", Code: -28, Message: "This wallet is already multisig"}
+	tests := []struct {
+		name string
+		err  error
+		want escrow.Kind
+	}{
+		{"nil", nil, ""},
+		{"step error's own kind", &StepError{Kind: escrow.KindNoServer, Err: errors.New("x")}, escrow.KindNoServer},
+		{"wallet answer in a step", stepError("e1", escrow.Vendor, escrow.Round1, "make_multisig", "w", wallet), escrow.KindAlreadyMultisig},
+		{"unexpected state", stepError("e1", escrow.Buyer, escrow.Round2, "is_multisig", "w", fmt.Errorf("%w after x", ErrUnexpectedState)), escrow.KindUnexpectedState},
+		{"address mismatch", fmt.Errorf("%w: a", ErrAddressMismatch), escrow.KindAddressMismatch},
+		{"bad kex message", checkMessages("e1", escrow.Round1, "prepare_multisig", []string{"", "a", "b"}, ""), escrow.KindBadKexMessage},
+		{"invalid escrow", Escrow{ID: "../x"}.Validate(), escrow.KindInvalidEscrow},
+		{"deadline", fmt.Errorf("call: %w", context.DeadlineExceeded), escrow.KindTimeout},
+		{"transport", fmt.Errorf("x: %w", walletrpc.ErrUnavailable), escrow.KindUnavailable},
+		{"anything else", errors.New("boom"), escrow.KindOther},
+	}
+	for _, tt := range tests {
+		if got := KindOf(tt.err); got != tt.want {
+			t.Errorf("%s: KindOf = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	se := stepError("e1", escrow.Vendor, escrow.Round1, "make_multisig", "w", wallet)
+	if se.Phase != escrow.PhaseSetup || se.Kind != escrow.KindAlreadyMultisig || !errors.Is(se, walletrpc.ErrAlreadyMultisig) {
+		t.Errorf("step error %+v", se)
+	}
+	if k := leaseKind(fmt.Errorf("wait: %w", context.Canceled)); k != escrow.KindCanceled {
+		t.Errorf("a cancelled lease: %q", k)
+	}
+	if k := leaseKind(errors.New("walletpool: wait queue is full")); k != escrow.KindNoServer {
+		t.Errorf("a full queue: %q", k)
 	}
 }

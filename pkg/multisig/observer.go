@@ -1,6 +1,10 @@
 package multisig
 
-import "context"
+import (
+	"context"
+
+	"github.com/escrowd/escrowd/pkg/escrow"
+)
 
 // Phase is a stage of the setup that an Observer may show as a span.
 type Phase string
@@ -15,14 +19,14 @@ const (
 )
 
 // Round is the round the phase belongs to; 0 for wallet creation, 3 for verify.
-func (p Phase) Round() Round {
+func (p Phase) Round() escrow.Round {
 	switch p {
 	case PhaseRound1:
-		return Round1
+		return escrow.Round1
 	case PhaseRound2:
-		return Round2
+		return escrow.Round2
 	case PhaseRound3, PhaseVerify:
-		return Round3
+		return escrow.Round3
 	}
 	return 0
 }
@@ -37,7 +41,7 @@ type Snapshot struct {
 	Total           int
 	Balance         uint64
 	UnlockedBalance uint64
-	AddressHash     string // escrowtrace.HashAddress of the open wallet's address
+	AddressHash     string // escrow.HashAddress of the open wallet's address
 	FileMode        string // keys file permissions, e.g. "0600"; "" when unknown (external server)
 	// Err is set when a part of the snapshot could not be read.
 	Err error
@@ -61,25 +65,25 @@ type Observer interface {
 	StartPhase(ctx context.Context, p Phase) context.Context
 	EndPhase(ctx context.Context, err error)
 	// Snapshot is called at each of the seven points for each role.
-	Snapshot(ctx context.Context, point Point, role Role, src SnapshotSource)
+	Snapshot(ctx context.Context, point escrow.Point, role escrow.Role, src SnapshotSource)
 	// EndEscrow is called last, with the setup's result or error (often a *StepError).
 	EndEscrow(ctx context.Context, res Result, err error)
 }
 
 type nopObserver struct{}
 
-func (nopObserver) StartEscrow(ctx context.Context, _ Escrow, _ Mode) context.Context { return ctx }
-func (nopObserver) StartPhase(ctx context.Context, _ Phase) context.Context           { return ctx }
-func (nopObserver) EndPhase(context.Context, error)                                   {}
-func (nopObserver) Snapshot(context.Context, Point, Role, SnapshotSource)             {}
-func (nopObserver) EndEscrow(context.Context, Result, error)                          {}
+func (nopObserver) StartEscrow(ctx context.Context, _ Escrow, _ Mode) context.Context   { return ctx }
+func (nopObserver) StartPhase(ctx context.Context, _ Phase) context.Context             { return ctx }
+func (nopObserver) EndPhase(context.Context, error)                                     {}
+func (nopObserver) Snapshot(context.Context, escrow.Point, escrow.Role, SnapshotSource) {}
+func (nopObserver) EndEscrow(context.Context, Result, error)                            {}
 
 // Step says which escrow, role and round a wallet RPC call belongs to. The
 // coordinator puts it in the call's context; middleware reads it with StepFrom.
 type Step struct {
 	EscrowID string
-	Role     Role
-	Round    Round
+	Role     escrow.Role
+	Round    escrow.Round
 	WalletID string
 }
 

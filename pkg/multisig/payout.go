@@ -95,8 +95,8 @@ func (c PayoutConfig) Validate() error {
 	if c.Pool == nil {
 		return errors.New("payouts need a pool of wallet servers")
 	}
-	if c.Pool.Size() < Participants {
-		return fmt.Errorf("payouts need at least %d wallet servers, the pool has %d", Participants, c.Pool.Size())
+	if c.Pool.Size() < escrow.Participants {
+		return fmt.Errorf("payouts need at least %d wallet servers, the pool has %d", escrow.Participants, c.Pool.Size())
 	}
 	if c.Chain == nil {
 		return errors.New("payouts need the daemon's client (Chain)")
@@ -230,7 +230,7 @@ func (p *Payer) Pay(ctx context.Context, req PayoutRequest) (PayoutResult, error
 
 // lease takes three servers and prepares a session per role on them.
 func (p *Payer) lease(ctx context.Context, req PayoutRequest) (*payoutRun, func(), error) {
-	lease, err := p.cfg.Pool.Acquire(ctx, Participants)
+	lease, err := p.cfg.Pool.Acquire(ctx, escrow.Participants)
 	if err != nil {
 		return nil, nil, &PayoutError{EscrowID: req.EscrowID, Phase: req.Phase, Step: "lease", Operation: "lease", Err: err}
 	}
@@ -243,7 +243,7 @@ func (p *Payer) lease(ctx context.Context, req PayoutRequest) (*payoutRun, func(
 		run.all = append(run.all, s)
 		run.byRole[role] = s
 	}
-	run.signers = [Threshold]*walletSession{run.byRole[signers[0]], run.byRole[signers[1]]}
+	run.signers = [escrow.Threshold]*walletSession{run.byRole[signers[0]], run.byRole[signers[1]]}
 	return run, func() {
 		defer lease.Release()
 		p.closeAll(ctx, run.all)

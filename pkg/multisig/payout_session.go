@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/escrowd/escrowd/pkg/escrow"
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 )
@@ -42,7 +41,7 @@ func newWalletSession(escrowID string, role escrow.Role, wallet string, secret [
 
 // ctx tags a call's context for middleware with the escrow, role and wallet.
 func (s *walletSession) ctx(ctx context.Context) context.Context {
-	return WithStep(ctx, Step{EscrowID: s.escrowID, Role: Role(s.role), WalletID: s.wallet})
+	return WithStep(ctx, Step{EscrowID: s.escrowID, Role: s.role, WalletID: s.wallet})
 }
 
 // ensureOpen opens the role's wallet on its server, once.
@@ -83,7 +82,7 @@ func (s *walletSession) ReadSnapshot(ctx context.Context) Snapshot {
 	addr, err := s.raw.GetAddress(ctx)
 	note(err)
 	if addr != "" {
-		snap.AddressHash = escrowtrace.HashAddress(addr)
+		snap.AddressHash = escrow.HashAddress(addr)
 	}
 	bal, err := s.raw.GetBalance(ctx)
 	note(err)

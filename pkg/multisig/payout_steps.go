@@ -16,7 +16,7 @@ type payoutRun struct {
 	payee   escrow.Role
 	all     []*walletSession // in escrow.Roles order
 	byRole  map[escrow.Role]*walletSession
-	signers [Threshold]*walletSession // builder, then co-signer
+	signers [escrow.Threshold]*walletSession // builder, then co-signer
 
 	exports  map[escrow.Role]string
 	balances map[escrow.Role]walletrpc.BalanceInfo
@@ -329,7 +329,7 @@ func stepPostSync(ctx context.Context, p *Payer, r *payoutRun, s *walletSession)
 
 func syncImports(ctx context.Context, p *Payer, r *payoutRun) error {
 	return eachWallet(ctx, r.all, func(ctx context.Context, s *walletSession) error {
-		infos := make([]string, 0, Participants-1)
+		infos := make([]string, 0, escrow.Participants-1)
 		for _, o := range r.all {
 			if o != s {
 				infos = append(infos, r.exports[o.role])

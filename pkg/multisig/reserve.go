@@ -28,7 +28,7 @@ type Reserve struct {
 	timeout time.Duration
 
 	mu      sync.Mutex
-	ready   map[*walletpool.Server]string // server -> name of the fresh wallet it has open
+	ready   map[*walletpool.Server]reserveWallet // server -> the fresh wallet it has open
 	stats   ReserveStats
 	pool    *walletpool.Pool
 	servers []*walletpool.Server
@@ -62,7 +62,7 @@ func NewReserve(size int, secret []byte, logger *slog.Logger) (*Reserve, error) 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Reserve{size: size, secret: secret, logger: logger, timeout: 2 * time.Minute,
-		ready: map[*walletpool.Server]string{}, kick: make(chan struct{}, 1)}, nil
+		ready: map[*walletpool.Server]reserveWallet{}, kick: make(chan struct{}, 1)}, nil
 }
 
 // Holds reports whether s has a fresh reserve wallet open. It is cheap and
@@ -120,16 +120,26 @@ func (r *Reserve) Stats() ReserveStats {
 	return st
 }
 
+// reserveWallet is a fresh wallet a server holds open for the next escrow.
+type reserveWallet struct {
+	name string
+	// address is what get_address answered right after the wallet was
+	// created: an escrow adopts the open wallet only if it still answers
+	// this, so that a wallet switched under the reserve (another wallet
+	// opened, a close_wallet that failed) is never taken for it.
+	address string
+}
+
 // take removes and returns the fresh wallet s holds, if any.
-func (r *Reserve) take(s *walletpool.Server) (string, bool) {
+func (r *Reserve) take(s *walletpool.Server) (reserveWallet, bool) {
 	if r == nil {
-		return "", false
+		return reserveWallet{}, false
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	name, ok := r.ready[s]
+	w, ok := r.ready[s]
 	delete(r.ready, s)
-	return name, ok
+	return w, ok
 }
 
 // record counts a role that adopted a reserve wallet (hit) or created its own.
@@ -172,13 +182,13 @@ func (r *Reserve) fill(ctx context.Context) {
 		if !ok {
 			continue
 		}
-		name, err := r.create(ctx, s)
+		w, err := r.create(ctx, s)
 		lease.Release()
 		r.mu.Lock()
 		if err != nil {
 			r.stats.Failed++
 		} else {
-			r.ready[s] = name
+			r.ready[s] = w
 			r.stats.Created++
 		}
 		r.mu.Unlock()
@@ -188,16 +198,20 @@ func (r *Reserve) fill(ctx context.Context) {
 	}
 }
 
-func (r *Reserve) create(ctx context.Context, s *walletpool.Server) (string, error) {
+func (r *Reserve) create(ctx context.Context, s *walletpool.Server) (reserveWallet, error) {
 	b := make([]byte, 12)
 	if _, err := rand.Read(b); err != nil {
-		return "", err
+		return reserveWallet{}, err
 	}
 	name := "reserve_" + hex.EncodeToString(b)
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	if err := s.Client().CreateWallet(ctx, name, WalletPassword(r.secret, name)); err != nil {
-		return "", err
+		return reserveWallet{}, err
 	}
-	return name, nil
+	addr, err := s.Client().GetAddress(ctx)
+	if err != nil {
+		return reserveWallet{}, fmt.Errorf("reserve wallet %s: %w", name, err)
+	}
+	return reserveWallet{name: name, address: addr}, nil
 }

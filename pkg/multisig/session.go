@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 )
@@ -15,7 +15,7 @@ import (
 type session struct {
 	server    *walletpool.Server
 	escrowID  string
-	role      Role
+	role      escrow.Role
 	wallet    string // wallet file name
 	password  string
 	client    *walletrpc.Client // with the caller's middleware: every setup call is seen
@@ -24,26 +24,28 @@ type session struct {
 	// switching: the server is shared between roles (or escrows), so each step
 	// first opens this role's wallet.
 	switching bool
-	// adopted: the wallet is a fresh one from the warm reserve, already open.
-	adopted bool
+	// adopted: the wallet is a fresh one from the warm reserve, already
+	// open; adoptedAddr is the address it had when it was created.
+	adopted     bool
+	adoptedAddr string
 }
 
-func (s *session) adopt(wallet, password string) {
-	s.wallet, s.password, s.adopted = wallet, password, true
+func (s *session) adopt(w reserveWallet, password string) {
+	s.wallet, s.password, s.adopted, s.adoptedAddr = w.name, password, true, w.address
 }
 
 // step returns ctx tagged with the session's role and round for middleware.
-func (s *session) step(ctx context.Context, r Round) context.Context {
+func (s *session) step(ctx context.Context, r escrow.Round) context.Context {
 	return WithStep(ctx, Step{EscrowID: s.escrowID, Role: s.role, Round: r, WalletID: s.wallet})
 }
 
-func (s *session) fail(r Round, op string, err error) error {
-	return &StepError{EscrowID: s.escrowID, Role: s.role, Round: r, Operation: op, WalletID: s.wallet, Err: err}
+func (s *session) fail(r escrow.Round, op string, err error) error {
+	return stepError(s.escrowID, s.role, r, op, s.wallet, err)
 }
 
 // ensureOpen opens the role's wallet when the server is shared; a leased
 // server keeps it open from create_wallet on.
-func (s *session) ensureOpen(ctx context.Context, r Round) error {
+func (s *session) ensureOpen(ctx context.Context, r escrow.Round) error {
 	if !s.switching {
 		return nil
 	}
@@ -55,7 +57,7 @@ func (s *session) ensureOpen(ctx context.Context, r Round) error {
 
 // store saves the wallet after a step, so that neither a crash nor a switch to
 // another wallet loses a kex round (see FACTS: an unsaved round breaks the next open).
-func (s *session) store(ctx context.Context, r Round) error {
+func (s *session) store(ctx context.Context, r escrow.Round) error {
 	if err := s.client.Store(s.step(ctx, r)); err != nil {
 		return s.fail(r, "store", err)
 	}
@@ -63,7 +65,7 @@ func (s *session) store(ctx context.Context, r Round) error {
 }
 
 // check verifies with is_multisig that the step left the wallet as expected.
-func (s *session) check(ctx context.Context, r Round, after string, want func(walletrpc.MultisigStatus) bool) (walletrpc.MultisigStatus, error) {
+func (s *session) check(ctx context.Context, r escrow.Round, after string, want func(walletrpc.MultisigStatus) bool) (walletrpc.MultisigStatus, error) {
 	st, err := s.client.IsMultisig(s.step(ctx, r))
 	if err != nil {
 		return st, s.fail(r, "is_multisig", err)
@@ -73,6 +75,18 @@ func (s *session) check(ctx context.Context, r Round, after string, want func(wa
 			ErrUnexpectedState, after, st.Multisig, st.Ready, st.Threshold, st.Total))
 	}
 	return st, nil
+}
+
+// stillReserved reports whether the server's open wallet is the fresh
+// reserve wallet the session adopted: not multisig, with the address it had
+// when the reserve created it.
+func (s *session) stillReserved(ctx context.Context) bool {
+	ms, err := s.client.IsMultisig(s.step(ctx, 0))
+	if err != nil || ms.Multisig {
+		return false
+	}
+	addr, err := s.client.GetAddress(s.step(ctx, 0))
+	return err == nil && addr != "" && addr == s.adoptedAddr
 }
 
 // ReadSnapshot reads the state of whatever wallet the role's server has open.
@@ -90,7 +104,7 @@ func (s *session) ReadSnapshot(ctx context.Context) Snapshot {
 	addr, err := s.raw.GetAddress(ctx)
 	note(err)
 	if addr != "" {
-		snap.AddressHash = escrowtrace.HashAddress(addr)
+		snap.AddressHash = escrow.HashAddress(addr)
 	}
 	bal, err := s.raw.GetBalance(ctx)
 	note(err)

@@ -1,76 +1,23 @@
 package trace
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 )
 
-// cannedWallet is an in-memory http.RoundTripper that answers every wallet
-// RPC with a fixed result for its method, so that a benchmark measures the
-// client and its middleware, not a socket or a server. It counts the calls.
-type cannedWallet struct {
-	calls atomic.Int64
-	mu    sync.Mutex
-	body  bytes.Buffer
-}
-
-// cannedResults are small, realistic answers of a ready 2-of-3 wallet.
-var cannedResults = map[string]string{
-	"is_multisig": `{"multisig":true,"ready":true,"threshold":2,"total":3}`,
-	"get_address": `{"address":"5benchmarkaddressbenchmarkaddressbenchmarkaddressbenchmarkaddress"}`,
-	"get_balance": `{"balance":0,"unlocked_balance":0}`,
-}
-
-func (w *cannedWallet) RoundTrip(req *http.Request) (*http.Response, error) {
-	w.calls.Add(1)
-	w.mu.Lock()
-	w.body.Reset()
-	_, err := w.body.ReadFrom(req.Body)
-	_ = req.Body.Close()
-	id := jsonField(w.body.Bytes(), `"id":`)
-	method := string(bytes.Trim(jsonField(w.body.Bytes(), `"method":`), `"`))
-	w.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	result, ok := cannedResults[method]
-	if !ok {
-		result = `{}`
-	}
-	answer := `{"id":` + string(id) + `,"jsonrpc":"2.0","result":` + result + `}`
-	return &http.Response{
-		StatusCode: http.StatusOK, ProtoMajor: 1, ProtoMinor: 1, Request: req,
-		Header:        http.Header{"Content-Type": {"application/json"}},
-		Body:          io.NopCloser(bytes.NewReader([]byte(answer))),
-		ContentLength: int64(len(answer)),
-	}, nil
-}
-
-// jsonField returns the raw value after key in a flat JSON object, up to the
-// next ',' or '}'. Enough for the client's own requests.
-func jsonField(doc []byte, key string) []byte {
-	i := bytes.Index(doc, []byte(key))
-	if i < 0 {
-		return nil
-	}
-	v := doc[i+len(key):]
-	if j := bytes.IndexAny(v, ",}"); j >= 0 {
-		v = v[:j]
-	}
-	return bytes.TrimSpace(v)
-}
+// newCanned is the in-memory wallet the benchmarks call: a ready 2-of-3
+// wallet's answers, no socket, so that they measure the client and its
+// middleware, not a network or a server.
+func newCanned() *wallettest.Canned { return &wallettest.Canned{Results: wallettest.ReadyResults()} }
 
 // discardExporter drops every span: "on" then measures span creation and
 // the processor, not an exporter's I/O.
@@ -99,7 +46,7 @@ type instrumentation struct {
 func instrumentations(tb testing.TB) []instrumentation {
 	tb.Helper()
 	ctx := multisig.WithStep(context.Background(), multisig.Step{
-		EscrowID: "bench", Role: multisig.RoleBuyer, Round: multisig.Round2, WalletID: "escrow-bench-buyer",
+		EscrowID: "bench", Role: escrow.Buyer, Round: escrow.Round2, WalletID: "escrow-bench-buyer",
 	})
 	off, err := Setup(ctx, Config{Enabled: false})
 	if err != nil {
@@ -125,7 +72,7 @@ func instrumentations(tb testing.TB) []instrumentation {
 
 // client builds the wallet client the way the coordinator does: the bare
 // client, wrapped only when there is middleware.
-func (in instrumentation) client(tb testing.TB, w *cannedWallet) *walletrpc.Client {
+func (in instrumentation) client(tb testing.TB, w *wallettest.Canned) *walletrpc.Client {
 	tb.Helper()
 	raw, err := walletrpc.New(walletrpc.Options{URL: "http://127.0.0.1:18083", HTTPClient: &http.Client{Transport: w}})
 	if err != nil {
@@ -143,7 +90,7 @@ func (in instrumentation) client(tb testing.TB, w *cannedWallet) *walletrpc.Clie
 func BenchmarkRPCCall(b *testing.B) {
 	for _, in := range instrumentations(b) {
 		b.Run(in.name, func(b *testing.B) {
-			w := &cannedWallet{}
+			w := newCanned()
 			c := in.client(b, w)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -188,7 +135,7 @@ func (s clientSource) ReadSnapshot(ctx context.Context) multisig.Snapshot {
 	snap.Err = err
 	snap.IsMultisig, snap.Ready, snap.Threshold, snap.Total = st.Multisig, st.Ready, st.Threshold, st.Total
 	if addr, err := s.c.GetAddress(ctx); err == nil {
-		snap.AddressHash = escrowtrace.HashAddress(addr)
+		snap.AddressHash = escrow.HashAddress(addr)
 	}
 	if bal, err := s.c.GetBalance(ctx); err == nil {
 		snap.Balance, snap.UnlockedBalance = bal.Balance, bal.UnlockedBalance
@@ -207,13 +154,13 @@ func BenchmarkSnapshot(b *testing.B) {
 			continue
 		}
 		b.Run(in.name, func(b *testing.B) {
-			w := &cannedWallet{}
+			w := newCanned()
 			src := clientSource{c: in.client(b, w)}
 			b.ReportAllocs()
 			for b.Loop() {
-				in.obs.Snapshot(in.ctx, multisig.PointPreRound2, multisig.RoleBuyer, src)
+				in.obs.Snapshot(in.ctx, escrow.PointPreRound2, escrow.Buyer, src)
 			}
-			b.ReportMetric(float64(w.calls.Load())/float64(b.N), "rpc-calls/op")
+			b.ReportMetric(float64(w.Calls())/float64(b.N), "rpc-calls/op")
 		})
 	}
 }
@@ -231,19 +178,19 @@ func TestInstrumentationOffIsBare(t *testing.T) {
 					t.Fatalf("tracing off: middleware %v, observer %v; want nil hooks", in.mw != nil, in.obs != nil)
 				}
 			case "noop-tracer":
-				w := &cannedWallet{}
+				w := newCanned()
 				src := clientSource{c: in.client(t, w)}
 				allocs := testing.AllocsPerRun(100, func() {
-					in.obs.Snapshot(in.ctx, multisig.PointPreRound2, multisig.RoleBuyer, src)
+					in.obs.Snapshot(in.ctx, escrow.PointPreRound2, escrow.Buyer, src)
 				})
-				if n := w.calls.Load(); n != 0 || allocs != 0 {
+				if n := w.Calls(); n != 0 || allocs != 0 {
 					t.Errorf("snapshot with a non-recording span: %d wallet calls, %.0f allocations; want 0 and 0", n, allocs)
 				}
 			case "on":
-				w := &cannedWallet{}
+				w := newCanned()
 				src := clientSource{c: in.client(t, w)}
-				in.obs.Snapshot(in.ctx, multisig.PointPreRound2, multisig.RoleBuyer, src)
-				if n := w.calls.Load(); n != 3 {
+				in.obs.Snapshot(in.ctx, escrow.PointPreRound2, escrow.Buyer, src)
+				if n := w.Calls(); n != 3 {
 					t.Errorf("snapshot with tracing on: %d wallet calls; want 3 (is_multisig, get_address, get_balance)", n)
 				}
 			}

@@ -44,6 +44,12 @@
 // like deploy/otel-collector/config.yaml, which keeps every trace with an
 // error and a share of the rest.
 //
+// A failure keeps its type: a failed call's span and the escrow's ERROR_FINAL
+// event carry its escrow.Kind as escrow.error.kind (AttrEscrowErrorKind, from
+// walletrpc.KindOf and multisig.KindOf) and, as the JSON-RPC semantic
+// conventions want, error.type (the wallet's error code, "-28", or the kind
+// when no wallet answered) and jsonrpc.request.id.
+//
 // Wire the Provider into the coordinator: multisig.Config{Observer:
 // p.Observer(), Middleware: p.Middleware()}. The coordinator itself never
 // touches OpenTelemetry.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/escrowd/escrowd/internal/secretscan"
 	"github.com/escrowd/escrowd/internal/wallettest"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 	"github.com/escrowd/escrowd/pkg/multisig"
@@ -76,13 +77,14 @@ func TestSuccessfulEscrowFile(t *testing.T) {
 	}
 	f, data := escrowtracetest.ReadFile(t, dir, e.ID)
 
-	wantTrace, _ := escrowtrace.TraceIDFor(e.ID)
+	wantTrace, _ := escrow.TraceIDFor(e.ID)
 	if f.TraceID != wantTrace || f.EscrowID != e.ID || f.Outcome != escrowtrace.OutcomeSuccess || f.Error != nil {
 		t.Fatalf("header: trace %s escrow %s outcome %s error %v", f.TraceID, f.EscrowID, f.Outcome, f.Error)
 	}
 	n := escrowtracetest.CountTypes(f)
 	snapshots := 0
-	for _, s := range escrowtrace.SnapshotEvents {
+	for _, p := range escrow.SetupPoints {
+		s := p.Name()
 		if n[s] != 3 {
 			t.Errorf("%s: %d events, want 3 (one per role)", s, n[s])
 		}
@@ -105,7 +107,7 @@ func TestSuccessfulEscrowFile(t *testing.T) {
 		}
 		s := ev.Snapshot
 		if !s.IsMultisig || s.Ready == nil || !*s.Ready || *s.Threshold != 2 || *s.Total != 3 ||
-			s.AddressHash != escrowtrace.HashAddress(res.Address) || s.WalletFileMode != "0600" {
+			s.AddressHash != escrow.HashAddress(res.Address) || s.WalletFileMode != "0600" {
 			t.Errorf("%s final snapshot %+v", ev.Role, s)
 		}
 	}
@@ -115,7 +117,7 @@ func TestSuccessfulEscrowFile(t *testing.T) {
 		}
 	}
 
-	for _, role := range multisig.Roles {
+	for _, role := range escrow.Roles {
 		sec.Add("wallet password", multisig.WalletPassword(testSecret, res.Wallets[role]))
 	}
 	sec.AddBytes("master secret", testSecret)

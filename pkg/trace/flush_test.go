@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
@@ -29,13 +30,13 @@ func TestForceFlushWritesRunningEscrow(t *testing.T) {
 	pctx := obs.StartPhase(ctx, multisig.PhaseCreateWallets)
 	// One wallet RPC span, as the coordinator's client makes it.
 	call := p.Middleware()(func(context.Context, *walletrpc.Call) error { return nil })
-	step := multisig.Step{EscrowID: id, Role: multisig.RoleBuyer, Round: 0, WalletID: id + "_buyer"}
+	step := multisig.Step{EscrowID: id, Role: escrow.Buyer, Round: 0, WalletID: id + "_buyer"}
 	if err := call(multisig.WithStep(pctx, step), &walletrpc.Call{Method: "get_version", Endpoint: "127.0.0.1:18083"}); err != nil {
 		t.Fatal(err)
 	}
 	obs.EndPhase(pctx, nil)
 
-	name, err := escrowtrace.FileName(id)
+	name, err := escrow.FileName(id)
 	if err != nil {
 		t.Fatal(err)
 	}

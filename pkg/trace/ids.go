@@ -8,7 +8,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 type escrowIDKey struct{}
@@ -18,10 +18,10 @@ func withEscrowID(ctx context.Context, escrowID string) context.Context {
 	return context.WithValue(ctx, escrowIDKey{}, escrowID)
 }
 
-// TraceID is the trace ID an escrow's trace has (see escrowtrace.TraceIDFor).
+// TraceID is the trace ID an escrow's trace has (see escrow.TraceIDFor).
 func TraceID(escrowID string) (trace.TraceID, error) {
 	var id trace.TraceID
-	h, err := escrowtrace.TraceIDFor(escrowID)
+	h, err := escrow.TraceIDFor(escrowID)
 	if err != nil {
 		return id, err
 	}

@@ -1,12 +1,8 @@
 package trace_test
 
 import (
-	"context"
-	"flag"
-	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/escrowd/escrowd/internal/wallettest"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
@@ -15,36 +11,6 @@ import (
 // servers is shared by the package's real-server tests.
 var servers *walletpool.Supervisor
 
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	flag.Parse()
-	if f := flag.Lookup("test.run"); f != nil && f.Value.String() == "^$" {
-		// Benchmarks only (make bench-smoke): they use in-process servers.
-		return m.Run()
-	}
-	if !wallettest.Available() {
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "trace-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	servers, err = wallettest.StartIn(ctx, dir, 9)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start wallet servers:", err)
-		return 1
-	}
-	code := m.Run()
-	stopCtx, stopCancel := context.WithTimeout(context.Background(), time.Minute)
-	defer stopCancel()
-	if err := servers.Stop(stopCtx); err != nil {
-		fmt.Fprintln(os.Stderr, "stop wallet servers:", err)
-		return 1
-	}
-	return code
+func TestMain(m *testing.M) {
+	os.Exit(wallettest.Main(m, wallettest.Shared{Name: "trace", Count: 9}, &servers))
 }

@@ -7,8 +7,10 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
@@ -42,7 +44,7 @@ func (o *observer) StartPhase(ctx context.Context, p multisig.Phase) context.Con
 	if r := p.Round(); r != 0 {
 		attrs = append(attrs, attribute.Int(escrowtrace.AttrEscrowRound, int(r)))
 	}
-	ctx, _ = o.tracer.Start(ctx, "escrow."+string(p), trace.WithAttributes(attrs...))
+	ctx, _ = o.tracer.Start(ctx, SpanNamePhasePrefix+string(p), trace.WithAttributes(attrs...))
 	return ctx
 }
 
@@ -54,7 +56,7 @@ func (o *observer) EndPhase(ctx context.Context, err error) {
 	span.End()
 }
 
-func (o *observer) Snapshot(ctx context.Context, point multisig.Point, role multisig.Role, src multisig.SnapshotSource) {
+func (o *observer) Snapshot(ctx context.Context, point escrow.Point, role escrow.Role, src multisig.SnapshotSource) {
 	span := trace.SpanFromContext(ctx)
 	if !span.IsRecording() {
 		return // reading a snapshot costs wallet calls: only when it is kept
@@ -88,12 +90,17 @@ func (o *observer) EndEscrow(ctx context.Context, res multisig.Result, err error
 	if err == nil {
 		span.SetAttributes(attribute.String(escrowtrace.AttrEscrowOutcome, escrowtrace.OutcomeSuccess))
 		if res.Address != "" {
-			span.SetAttributes(attribute.String("escrow.address_hash", escrowtrace.HashAddress(res.Address)))
+			span.SetAttributes(attribute.String(AttrEscrowAddressHash, escrow.HashAddress(res.Address)))
 		}
 		span.End()
 		return
 	}
-	attrs := []attribute.KeyValue{attribute.String(escrowtrace.AttrErrorMessage, err.Error())}
+	kind := multisig.KindOf(err)
+	attrs := []attribute.KeyValue{
+		attribute.String(escrowtrace.AttrErrorMessage, err.Error()),
+		attribute.String(AttrEscrowErrorKind, string(kind)),
+		semconv.ErrorTypeKey.String(errorType(err, kind)),
+	}
 	var se *multisig.StepError
 	if errors.As(err, &se) {
 		attrs = append(attrs,

@@ -11,6 +11,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
@@ -22,11 +23,12 @@ import (
 func rpcSpans(tracer trace.Tracer) walletrpc.Middleware {
 	return func(next walletrpc.Invoker) walletrpc.Invoker {
 		return func(ctx context.Context, call *walletrpc.Call) error {
-			attrs := make([]attribute.KeyValue, 0, 10)
+			attrs := make([]attribute.KeyValue, 0, 11)
 			attrs = append(attrs,
 				semconv.RPCSystemNameJSONRPC,
 				semconv.RPCMethod(call.Method),
 				semconv.JSONRPCProtocolVersion("2.0"),
+				semconv.JSONRPCRequestID(strconv.FormatUint(call.ID, 10)),
 			)
 			if host, port, err := net.SplitHostPort(call.Endpoint); err == nil {
 				attrs = append(attrs, semconv.ServerAddress(host))
@@ -54,54 +56,33 @@ func rpcSpans(tracer trace.Tracer) walletrpc.Middleware {
 }
 
 func recordRPCError(span trace.Span, err error) {
+	kind, _ := walletrpc.KindOf(err)
+	attrs := []attribute.KeyValue{semconv.ErrorTypeKey.String(errorType(err, kind))}
+	if kind != "" {
+		attrs = append(attrs, attribute.String(AttrEscrowErrorKind, string(kind)))
+	}
 	var werr *walletrpc.Error
 	if errors.As(err, &werr) {
-		span.SetAttributes(
-			semconv.RPCResponseStatusCode(strconv.Itoa(werr.Code)),
-			semconv.ErrorTypeKey.String(errorKind(err)),
-		)
+		attrs = append(attrs, semconv.RPCResponseStatusCode(strconv.Itoa(werr.Code)))
+		span.SetAttributes(attrs...)
 		span.SetStatus(codes.Error, werr.Message)
 	} else {
-		span.SetAttributes(semconv.ErrorTypeKey.String(errorKind(err)))
+		span.SetAttributes(attrs...)
 		span.SetStatus(codes.Error, err.Error())
 	}
 	span.RecordError(err)
 }
 
-// errorKind is a low-cardinality error.type: the wallet error class.
-func errorKind(err error) string {
+// errorType is error.type as the JSON-RPC semantic conventions want it: the
+// error code of a wallet's answer, as a string ("-28"); for any other failure
+// its kind (timeout, unavailable, unexpected_state, ...), or _OTHER.
+func errorType(err error, kind escrow.Kind) string {
+	var werr *walletrpc.Error
 	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timeout"
-	case errors.Is(err, context.Canceled):
-		return "canceled"
+	case errors.As(err, &werr):
+		return strconv.Itoa(werr.Code)
+	case kind != "":
+		return string(kind)
 	}
-	for _, k := range walletErrorKinds {
-		if errors.Is(err, k.err) {
-			return k.name
-		}
-	}
-	return "_OTHER"
-}
-
-var walletErrorKinds = []struct {
-	err  error
-	name string
-}{
-	{walletrpc.ErrAlreadyMultisig, "already_multisig"},
-	{walletrpc.ErrNotMultisig, "not_multisig"},
-	{walletrpc.ErrMultisigNotReady, "multisig_not_ready"},
-	{walletrpc.ErrNeedMoreInfo, "need_more_info"},
-	{walletrpc.ErrMultisigDisabled, "multisig_disabled"},
-	{walletrpc.ErrKexRoundMismatch, "kex_round_mismatch"},
-	{walletrpc.ErrKexBadMessage, "kex_bad_message"},
-	{walletrpc.ErrOpenFailed, "open_failed"},
-	{walletrpc.ErrInvalidFilename, "invalid_filename"},
-	{walletrpc.ErrWalletExists, "wallet_exists"},
-	{walletrpc.ErrNoWalletOpen, "no_wallet_open"},
-	{walletrpc.ErrMethodNotFound, "method_not_found"},
-	{walletrpc.ErrInvalidParams, "invalid_params"},
-	{walletrpc.ErrUnavailable, "unavailable"},
-	{walletrpc.ErrUnauthorized, "unauthorized"},
-	{walletrpc.ErrWallet, "wallet_error"},
+	return errorTypeOther
 }

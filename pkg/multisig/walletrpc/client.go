@@ -97,5 +97,5 @@ func (c *Client) With(mw ...Middleware) *Client {
 // result into result (a pointer, or nil to discard it). It is the single path
 // every request takes, through the client's middleware.
 func (c *Client) Call(ctx context.Context, method string, params, result any) error {
-	return c.invoke(ctx, &Call{Method: method, Endpoint: c.endpoint, Params: params, Result: result})
+	return c.invoke(ctx, &Call{Method: method, Endpoint: c.endpoint, ID: c.ids.Add(1), Params: params, Result: result})
 }

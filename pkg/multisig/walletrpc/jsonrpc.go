@@ -36,7 +36,10 @@ func (c *Client) send(ctx context.Context, call *Call) error {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	id := c.ids.Add(1)
+	id := call.ID
+	if id == 0 { // a Call made by hand rather than by Client.Call
+		id = c.ids.Add(1)
+	}
 	body, err := json.Marshal(request{JSONRPC: "2.0", ID: id, Method: call.Method, Params: call.Params})
 	if err != nil {
 		return fmt.Errorf("wallet rpc %s: encode request: %w", call.Method, err)

@@ -9,7 +9,10 @@ import "context"
 type Call struct {
 	Method   string
 	Endpoint string // host:port of the server the call goes to
-	Params   any
+	// ID is the JSON-RPC request id the call is sent with: unique among the
+	// calls of a Client and of the clients With derives from it.
+	ID     uint64
+	Params any
 	// Result is the caller's pointer, filled on success once next has
 	// returned; it may be nil when the caller ignores the result.
 	Result any
