@@ -100,7 +100,7 @@ var ErrTraceNotFound = errors.New("trace not found")
 var traceIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
 
 // TraceID maps what a user typed to a trace ID: 32 hex digits are a trace ID
-// already, anything else is an escrow ID mapped with escrowtrace.TraceIDFor.
+// already, anything else is an escrow ID mapped with escrow.TraceIDFor.
 func TraceID(id string) (string, error) {
 	if traceIDPattern.MatchString(id) {
 		return strings.ToLower(id), nil

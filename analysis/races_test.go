@@ -93,7 +93,7 @@ func TestSharedRaces(t *testing.T) {
 	failed, overloaded, named := 0, 0, map[analysis.Kind]int{}
 	for _, r := range races {
 		for i, id := range r.ids {
-			name, _ := escrowtrace.FileName(id)
+			name, _ := escrow.FileName(id)
 			path := filepath.Join(dir, name)
 			f, err := analysis.ReadFile(path)
 			if err != nil {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -211,9 +212,9 @@ func TestJaegerFetch(t *testing.T) {
 		t.Error("events fetched from Jaeger differ from the file's")
 	}
 
-	// An escrow ID is mapped to its trace ID with escrowtrace.TraceIDFor.
+	// An escrow ID is mapped to its trace ID with escrow.TraceIDFor.
 	escrowID := "0b7e4f3c-2a1d-4c5e-9f80-1234567890ab"
-	wantTID, err := escrowtrace.TraceIDFor(escrowID)
+	wantTID, err := escrow.TraceIDFor(escrowID)
 	if err != nil {
 		t.Fatal(err)
 	}

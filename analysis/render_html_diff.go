@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -135,7 +136,7 @@ func newSide(name string, s DiffSide, opts HTMLOptions, in timelineInput, start 
 		Zoom:       zoomed(in, start, zoom),
 	}
 	h.OutcomeText, _ = outcomeWords(s.Outcome, nil)
-	if opts.Links != nil && escrowtrace.ValidEscrowID(s.EscrowID) {
+	if opts.Links != nil && escrow.ValidID(s.EscrowID) {
 		h.Href = opts.Links(s.EscrowID)
 	}
 	return h

@@ -1,6 +1,8 @@
 package escrowtrace
 
 import (
+	"github.com/escrowd/escrowd/pkg/escrow"
+
 	"fmt"
 	"time"
 )
@@ -37,7 +39,7 @@ func sampleSpans() []Span {
 			Events: []SpanEvent{{Name: EventSnapshotPostMakeMultisig, Time: at(19 + 5*i), Attributes: map[string]any{
 				AttrEscrowRole: role, AttrEscrowRound: int64(1), AttrWalletID: "w-" + role,
 				AttrSnapshotIsMultisig: true, AttrSnapshotReady: false, AttrSnapshotThreshold: int64(2),
-				AttrSnapshotTotal: int64(3), AttrSnapshotAddressHash: HashAddress("addr-" + role),
+				AttrSnapshotTotal: int64(3), AttrSnapshotAddressHash: escrow.HashAddress("addr-" + role),
 				AttrSnapshotFileMode: "0600", AttrSnapshotBalance: int64(0),
 			}}},
 			Service: "escrowd",

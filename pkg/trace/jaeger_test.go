@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/escrowd/escrowd/internal/jaegertest"
-	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/trace"
 )
@@ -87,7 +87,7 @@ func TestJaegerOverOTLPHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	failedTrace, _ := escrowtrace.TraceIDFor(failedID)
+	failedTrace, _ := escrow.TraceIDFor(failedID)
 	body, err := j.WaitTrace(ctx, failedTrace, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -110,12 +110,12 @@ func TestJaegerOverOTLPHTTP(t *testing.T) {
 			t.Errorf("process %s version %q, want escrowd 1.2.3", proc.ServiceName, version)
 		}
 	}
-	okTrace, _ := escrowtrace.TraceIDFor(okID)
+	okTrace, _ := escrow.TraceIDFor(okID)
 	if _, status, err := j.Trace(ctx, okTrace); err != nil || status != 404 {
 		t.Errorf("successful escrow under ratio 0: Jaeger answered %d (%v), want 404", status, err)
 	}
 	for _, id := range []string{okID, failedID} {
-		name, _ := escrowtrace.FileName(id)
+		name, _ := escrow.FileName(id)
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("trace file of %s: %v", id, err)
 		}
@@ -161,7 +161,7 @@ func TestNothingExportedStillFiles(t *testing.T) {
 			if n := conns.Load(); n != 0 {
 				t.Errorf("%d connections to the OTLP endpoint, want none", n)
 			}
-			name, _ := escrowtrace.FileName(id)
+			name, _ := escrow.FileName(id)
 			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 				t.Errorf("trace file: %v", err)
 			}

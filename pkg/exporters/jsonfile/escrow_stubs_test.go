@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -109,13 +110,13 @@ func (b *stubBuilder) snapshot(on *tracetest.SpanStub, point, role, round int) {
 		attribute.Bool(escrowtrace.AttrSnapshotReady, ready),
 		attribute.Int(escrowtrace.AttrSnapshotBalance, 0),
 		attribute.Int(escrowtrace.AttrSnapshotUnlockedBalance, 0),
-		attribute.String(escrowtrace.AttrSnapshotAddressHash, escrowtrace.HashAddress(addr)),
+		attribute.String(escrowtrace.AttrSnapshotAddressHash, escrow.HashAddress(addr)),
 		attribute.String(escrowtrace.AttrSnapshotFileMode, "0600"),
 	}
 	if multisig {
 		attrs = append(attrs, attribute.Int(escrowtrace.AttrSnapshotThreshold, 2), attribute.Int(escrowtrace.AttrSnapshotTotal, 3))
 	}
-	on.Events = append(on.Events, sdktrace.Event{Name: escrowtrace.SnapshotEvents[point], Time: b.tick(), Attributes: attrs})
+	on.Events = append(on.Events, sdktrace.Event{Name: escrow.SetupPoints[point].Name(), Time: b.tick(), Attributes: attrs})
 }
 
 // escrowStubs is a whole 2-of-3 setup: a root, a phase span per round and

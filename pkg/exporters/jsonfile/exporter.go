@@ -12,6 +12,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/exporters/jsonfile/internal/spanconv"
 )
@@ -245,7 +246,7 @@ func (e *Exporter) write(tb *traceBuf, incomplete bool) (*fileJob, error) {
 			return nil, fmt.Errorf("jsonfile: escrow %s: %w", f.EscrowID, err)
 		}
 	}
-	name, err := escrowtrace.FileName(f.EscrowID)
+	name, err := escrow.FileName(f.EscrowID)
 	if err != nil { // Build checked the ID already; kept as a last guard for paths
 		e.stats.RefusedIDs++
 		return nil, fmt.Errorf("jsonfile: %w", err)

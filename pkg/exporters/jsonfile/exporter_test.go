@@ -18,6 +18,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 )
@@ -127,7 +128,7 @@ func TestGolden(t *testing.T) {
 			snapshots, rpcs, finals := 0, 0, 0
 			for _, ev := range f.Events {
 				switch {
-				case escrowtrace.IsSnapshotEvent(ev.Type):
+				case escrow.IsSnapshotName(ev.Type):
 					snapshots++
 				case ev.Type == escrowtrace.EventRPCCallStart:
 					rpcs++
