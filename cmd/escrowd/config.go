@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/escrowd/escrowd/pkg/logs"
 	"io"
 	"log/slog"
 	"net"
@@ -64,6 +65,7 @@ type config struct {
 	ReadTimeout      time.Duration
 	IdleTimeout      time.Duration
 	LogLevel         slog.Level
+	LogFormat        string
 	ShowVersion      bool
 
 	// source names where each setting came from, e.g. "--pool-size=2" or
@@ -104,6 +106,7 @@ var settings = []setting{
 	{"master-secret-file", "ESCROWD_MASTER_SECRET_FILE", "file holding the master secret wallet passwords are derived from (>= 32 bytes, mode 0600; default <data-dir>/master.key, created at first start)"},
 	{"jaeger-ui", "ESCROWD_JAEGER_UI", "base URL of a Jaeger UI, e.g. http://127.0.0.1:16686: the /ui/ pages link each escrow to its trace there (\"\" = no links)"},
 	{"log-level", "ESCROWD_LOG_LEVEL", "debug, info, warn or error"},
+	{"log-format", "ESCROWD_LOG_FORMAT", "text or json (one object per line; records of an escrow carry escrow_id, trace_id and span_id)"},
 }
 
 // parseConfig reads the environment, then the flags. Errors name the flag or
@@ -121,6 +124,7 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (c
 		ReadTimeout:     defaultReadTimeout,
 		IdleTimeout:     defaultIdleTimeout,
 		LogLevel:        slog.LevelInfo,
+		LogFormat:       logs.FormatText,
 		APIToken:        getenv("ESCROWD_API_TOKEN"),
 		source:          map[string]string{},
 	}
@@ -332,6 +336,11 @@ func (v *value) set(s string) error {
 			return errors.New("want debug, info, warn or error")
 		}
 		c.LogLevel = l
+	case "log-format":
+		if s != logs.FormatText && s != logs.FormatJSON {
+			return errors.New("want text or json")
+		}
+		c.LogFormat = s
 	default:
 		return fmt.Errorf("unknown setting %q", v.name)
 	}
@@ -409,6 +418,8 @@ func (v *value) String() string {
 		return c.IdleTimeout.String()
 	case "log-level":
 		return c.LogLevel.String()
+	case "log-format":
+		return c.LogFormat
 	}
 	return ""
 }

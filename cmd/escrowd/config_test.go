@@ -36,6 +36,8 @@ func TestConfigErrors(t *testing.T) {
 		{"credentials in the external URL flag", []string{"--wallet-rpc", "http://u:pw@127.0.0.1:1"}, nil,
 			[]string{"--wallet-rpc=http://***@127.0.0.1:1: credentials in a command-line URL are visible to every local user: drop user:pass@ and put user:pass in ESCROWD_WALLET_RPC_LOGIN"}},
 		{"unknown flag", []string{"--pool", "3"}, nil, []string{"flag provided but not defined: -pool"}},
+		{"unknown log format", []string{"--log-format", "xml"}, nil, []string{"--log-format=xml: want text or json"}},
+		{"unknown log format (env)", nil, map[string]string{"ESCROWD_LOG_FORMAT": "logfmt"}, []string{"ESCROWD_LOG_FORMAT=logfmt: want text or json"}},
 		{"public listen without token", []string{"--listen", "0.0.0.0:8080"}, nil,
 			[]string{"--listen=0.0.0.0:8080 is not a loopback address: set ESCROWD_API_TOKEN"}},
 		{"all interfaces without token", nil, map[string]string{"ESCROWD_LISTEN": ":8080"},

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/escrowd/escrowd/pkg/logs"
+	"github.com/escrowd/escrowd/pkg/metrics"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -38,21 +39,29 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		err = cfg.validate()
 	}
 	var tcfg trace.Config
+	var mcfg metrics.Config
 	if err == nil {
 		tcfg, err = traceConfig(cfg, getenv)
+	}
+	if err == nil {
+		mcfg, err = metricsConfig(tcfg, getenv)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "escrowd: configuration error (nothing was started):\n%v\nRun escrowd --help for the settings.\n", indent(err.Error()))
 		return exitConfig
 	}
 
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger, err := logs.New(cfg.LogFormat, stderr, cfg.LogLevel)
+	if err != nil { // validated with the flags; kept for safety
+		fmt.Fprintf(stderr, "escrowd: configuration error (nothing was started):\n  %v\n", err)
+		return exitConfig
+	}
 	// Tracing logs through the daemon's logger: the trace start lines, the
 	// rate-limited export failures, the file exporter's warnings.
 	tcfg.Logger = logger
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	if err := serve(ctx, stop, cfg, tcfg, logger, stdout); err != nil {
+	if err := serve(ctx, stop, cfg, tcfg, mcfg, logger, stdout); err != nil {
 		logger.Error("escrowd stopped with an error", "err", err)
 		return exitFailed
 	}
@@ -77,6 +86,19 @@ func traceConfig(cfg config, getenv func(string) string) (trace.Config, error) {
 		return t, fmt.Errorf("instrumentation: %w", err)
 	}
 	return t, nil
+}
+
+// metricsConfig is pkg/metrics' configuration from the environment: metrics
+// follow instrumentation (--instrument / ENABLE_INSTRUMENTATION) and
+// OTEL_METRICS_EXPORTER (default prometheus: GET /metrics).
+func metricsConfig(t trace.Config, getenv func(string) string) (metrics.Config, error) {
+	m := metrics.ConfigFromEnv(getenv)
+	m.Enabled = t.Enabled && m.Exporting()
+	m.ServiceVersion = version
+	if err := m.Validate(); err != nil {
+		return m, fmt.Errorf("metrics: %w", err)
+	}
+	return m, nil
 }
 
 func indent(s string) string {

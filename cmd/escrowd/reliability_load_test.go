@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/escrowd/escrowd/pkg/metrics"
 	"io"
 	"log/slog"
 	"net/http"
@@ -281,7 +282,7 @@ func TestLoadBurstGoroutines(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, func() {}, cfg, tcfg, logger, stdout) }()
+	go func() { served <- serve(ctx, func() {}, cfg, tcfg, metrics.Config{}, logger, stdout) }()
 
 	var url string
 	select {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/escrowd/escrowd/pkg/metrics"
 	"io"
 	"log/slog"
 	"net"
@@ -34,7 +35,7 @@ type closer struct {
 // serve starts everything, serves until ctx is done (SIGTERM/SIGINT), then
 // shuts down in order: stop accepting, let escrows finish up to the shutdown
 // timeout, flush the exporters, stop the wallet servers.
-func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Config, logger *slog.Logger, stdout io.Writer) (err error) {
+func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Config, metricsCfg metrics.Config, logger *slog.Logger, stdout io.Writer) (err error) {
 	var closers []closer
 	defer func() {
 		// A fresh context: ctx is done by now, and undoing must still happen.
@@ -114,10 +115,17 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 	if tp.Enabled() {
 		tp.InstallGlobal(0)
 	}
+	// Metrics (metricsConfig): off, every hook is nil and costs nothing.
+	metricsCfg.Logger = logger
+	rec, err := metrics.Setup(ctx, metricsCfg)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	push("flush and stop metrics", rec.Shutdown)
 
 	mcfg := multisig.Config{
 		Mode: cfg.Mode, Secret: secret,
-		Observer: tp.Observer(), Middleware: tp.Middleware(),
+		Observer: rec.Observer(tp.Observer()), Middleware: metrics.Chain(tp.Middleware(), rec.Middleware()),
 		Logger: logger,
 	}
 	ready := func() bool { return servers[0].Healthy() }
@@ -133,6 +141,14 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 			push("stop wallet reserve", func(context.Context) error { reserve.Stop(); return nil })
 		}
 		mcfg.Pool, mcfg.Reserve = pool, reserve
+		if err := rec.ObservePool(pool.Stats); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		if reserve != nil {
+			if err := rec.ObserveReserve(reserve.Stats); err != nil {
+				return fmt.Errorf("metrics: %w", err)
+			}
+		}
 		ready = pool.Ready
 	} else {
 		mcfg.Server = servers[0]
@@ -161,6 +177,7 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 		UI: true, JaegerUIURL: cfg.JaegerUI,
 		TracerProvider: tp.TracerProvider(), Propagator: tp.Propagator(), Logger: logger,
 		Hosts: hosts, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.BehindTLSProxy,
+		Metrics: rec.Handler(),
 	})
 	if err != nil {
 		return err

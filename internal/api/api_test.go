@@ -40,6 +40,7 @@ type options struct {
 	ready       func() bool
 	proxies     []*net.IPNet
 	ui          bool
+	metrics     http.Handler
 }
 
 func newFixture(t *testing.T, o options) *fixture {
@@ -75,7 +76,7 @@ func newFixture(t *testing.T, o options) *fixture {
 	f.spans = tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(f.spans))
 	h, err := api.New(api.Config{Service: f.svc, TracesDir: f.tracesDir, Token: o.token, Ready: o.ready,
-		TracerProvider: tp, Propagator: propagation.TraceContext{}, TrustedProxies: o.proxies, UI: o.ui})
+		TracerProvider: tp, Propagator: propagation.TraceContext{}, TrustedProxies: o.proxies, UI: o.ui, Metrics: o.metrics})
 	if err != nil {
 		t.Fatal(err)
 	}

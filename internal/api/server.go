@@ -63,7 +63,10 @@ type Config struct {
 	// SecureCookies marks the pages' session cookie Secure on every request,
 	// for when a TLS proxy is in front (a direct TLS request gets it anyway).
 	SecureCookies bool
-	Logger        *slog.Logger
+	// Metrics, when set, is served at GET /metrics (the Prometheus text
+	// format), behind the token like /api/.
+	Metrics http.Handler
+	Logger  *slog.Logger
 }
 
 // New returns the API's HTTP handler.
@@ -119,6 +122,14 @@ func New(cfg Config) (http.Handler, error) {
 	g.GET("/escrow/:id", h.getEscrow)
 	g.GET("/escrow/:id/trace", h.getTrace)
 	g.GET("/escrows", h.listEscrows)
+
+	if cfg.Metrics != nil {
+		m := e.Group("/metrics")
+		if cfg.Token != "" {
+			m.Use(bearerAuth(cfg.Token))
+		}
+		m.GET("", echo.WrapHandler(cfg.Metrics))
+	}
 
 	if cfg.UI {
 		ui.Register(e, uiSource{escrows: cfg.Service, tracesDir: cfg.TracesDir}, ui.Options{
