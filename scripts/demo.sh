@@ -135,7 +135,7 @@ stop_escrowd
 
 good=$(first_with "$OUT/leased/responses" ready)
 step "4. Compare: the failed escrow against a good one, down to the first divergent event"
-echo "   Steps are aligned in the setup's order (round, then role), so the roles' interleaving is no divergence."
+echo "   Steps are aligned in the setup's order (step, then role), so the roles' interleaving is no divergence."
 "$BIN/escrowtrace" diff "$OUT/shared/traces/escrow_$bad.json" "$OUT/leased/traces/escrow_$good.json" | head -n 40 || true
 echo "   (the whole aligned diff: escrowtrace diff A B; as a page: $OUT/diff.html)"
 "$BIN/escrowtrace" diff --html -o "$OUT/diff.html" "$OUT/shared/traces/escrow_$bad.json" "$OUT/leased/traces/escrow_$good.json" || true

@@ -204,11 +204,15 @@ Environment only:
                       /ui/login, which sets a session cookie; wrong tokens there are throttled per client.
                       Without it only loopback Host names are served (DNS rebinding guard), and every
                       POST must be Content-Type: application/json from no foreign Origin (CSRF guard)
-  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, OTEL_SDK_DISABLED   OpenTelemetry settings
+  OpenTelemetry's own: OTEL_EXPORTER_OTLP_ENDPOINT and _PROTOCOL (grpc or http/protobuf),
+      OTEL_TRACES_EXPORTER (otlp, console, none), OTEL_METRICS_EXPORTER (prometheus, otlp, console,
+      none), OTEL_TRACES_SAMPLER(_ARG) (exported spans only: trace files are always written and a
+      failed escrow is always exported), OTEL_PROPAGATORS, OTEL_RESOURCE_ATTRIBUTES,
+      OTEL_SERVICE_NAME, OTEL_SDK_DISABLED
   ESCROWD_TRACE_FILES=0, ESCROWD_TRACE_OTLP_SECTION=1   trace file options
 
 API: POST /api/escrow/init, GET /api/escrow/:id, GET /api/escrow/:id/trace,
-     GET /api/escrows?status=&limit=, GET /healthz, GET /readyz
+     GET /api/escrows?status=&limit=, GET /healthz, GET /readyz, GET /metrics (Prometheus)
 Pages (open http://<listen>/ui/ in a browser): /ui/ recent escrows, /ui/escrow/:id one escrow's
      trace, /ui/diff?a=&b= two escrows compared; they need traces (ENABLE_INSTRUMENTATION=1)
 `)
