@@ -41,7 +41,7 @@ fuzz:
 	$(GO) test $(FUZZ) -fuzz '^FuzzEscrowID$$' ./internal/api
 
 bench-smoke:
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./pkg/trace ./pkg/exporters/jsonfile ./pkg/multisig ./pkg/multisig/walletrpc
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./pkg/trace ./pkg/exporters/jsonfile ./pkg/multisig ./pkg/multisig/walletrpc ./pkg/metrics
 
 demo: deps-demo build
 	scripts/demo.sh
