@@ -25,8 +25,6 @@
 //   - A Pool hands out Servers under exclusive Leases: Acquire(ctx, n) gives n
 //     distinct healthy servers, all or nothing, to waiters in FIFO order;
 //     Lease.Release gives them back.
-//   - Server.Opened and Server.CheckOpen tell whether a server still has a
-//     given wallet open, before a caller adopts a wallet opened earlier.
 //
 // Start with StartSupervisor, pass its Servers to NewPool, and Acquire three
 // servers (one per role) for each escrow.

@@ -80,26 +80,3 @@ func ExampleParseExternal() {
 	// true
 	// http://127.0.0.1:18083 escrowd
 }
-
-// Before adopting a wallet opened earlier, check that it is still the one
-// open. Needs monero-wallet-rpc: compiled, not run.
-func ExampleServer_CheckOpen() {
-	ctx := context.Background()
-	sup, err := walletpool.StartSupervisor(ctx, walletpool.SupervisorConfig{Count: 1, WalletDir: "data/wallets"})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer sup.Stop(ctx)
-	s := sup.Servers()[0]
-	if err := s.Client().CreateWallet(ctx, "reserve-1", "password"); err != nil {
-		log.Fatal(err)
-	}
-	opened, err := s.Opened(ctx) // keep with the wallet's name
-	if err != nil {
-		log.Fatal(err)
-	}
-	// ... later, under the lease that adopts it:
-	if err := s.CheckOpen(ctx, opened); errors.Is(err, walletpool.ErrWrongWallet) {
-		fmt.Println("not adopted: create a new wallet instead")
-	}
-}
