@@ -67,6 +67,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, e env) in
 		c.stdin = strings.NewReader("")
 	}
 	root := newRootCmd(c)
+	if args == nil {
+		args = []string{} // cobra would take os.Args for nil
+	}
 	root.SetArgs(args)
 	root.SetIn(c.stdin)
 	root.SetOut(stdout)
@@ -102,8 +105,8 @@ func newRootCmd(c *cli) *cobra.Command {
 		Version:       version(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		// Without a command: the usage on stderr and status 2.
-		Args: cobra.NoArgs,
+		// Without a command: the usage on stderr and status 2. Args stay
+		// unset: cobra then reports an unknown command, with suggestions.
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprint(c.stderr, cmd.UsageString())
 			c.code = exitUsage
@@ -111,6 +114,7 @@ func newRootCmd(c *cli) *cobra.Command {
 		},
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return c.prepare(cmd) },
 	}
+	root.SetHelpCommand(helpCmd())
 	root.SetVersionTemplate("escrowtrace {{.Version}}\n")
 	root.Flags().BoolP("version", "v", false, "print the version and exit")
 	pf := root.PersistentFlags()
@@ -118,6 +122,34 @@ func newRootCmd(c *cli) *cobra.Command {
 	pf.BoolVar(&c.opts.noColor, "no-color", false, "no colour even on a terminal (NO_COLOR does the same)")
 	root.AddCommand(timelineCmd(c), analyzeCmd(c), diffCmd(c), htmlCmd(c), statsCmd(c), validateCmd(c), versionCmd(c))
 	return root
+}
+
+// helpCmd is cobra's help command, except that an unknown topic is a usage
+// error (status 2) rather than the root's usage with status 0.
+func helpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var names []cobra.Completion
+			if len(args) == 0 {
+				for _, sub := range cmd.Root().Commands() {
+					if sub.IsAvailableCommand() {
+						names = append(names, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+					}
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, rest, err := cmd.Root().Find(args)
+			if err != nil || len(rest) > 0 {
+				return fmt.Errorf("unknown help topic %q", strings.Join(args, " "))
+			}
+			target.InitDefaultHelpFlag()
+			return target.Help()
+		},
+	}
 }
 
 // prepare checks the flags a command has, once they are parsed.
@@ -167,9 +199,12 @@ func args(want string, minArgs, maxArgs int) cobra.PositionalArgs {
 func escapeLines(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	for i, l := range lines {
-		lines[i] = analysis.EscapeControl(l)
+		if l = analysis.EscapeControl(l); i > 0 && l != "" {
+			l = "  " + l
+		}
+		lines[i] = l
 	}
-	return strings.Join(lines, "\n  ")
+	return strings.Join(lines, "\n")
 }
 
 func findings(clean bool) int {
