@@ -102,7 +102,7 @@ func newRootCmd(c *cli) *cobra.Command {
 		Use:           "escrowtrace",
 		Short:         "explain escrow traces",
 		Long:          rootLong,
-		Version:       version(),
+		Version:       currentVersion(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// Without a command: the usage on stderr and status 2. Args stay

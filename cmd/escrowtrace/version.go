@@ -8,14 +8,15 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// buildVersion is set at build time: -ldflags "-X main.buildVersion=v1.2.3".
-var buildVersion = ""
+// version is set at build time as escrowd's is (the Dockerfile builds both
+// with -ldflags "-X main.version=v1.2.3").
+var version = ""
 
-// version is buildVersion, else the module version `go install` recorded,
+// currentVersion is version, else the module version `go install` recorded,
 // else "dev".
-func version() string {
-	if buildVersion != "" {
-		return buildVersion
+func currentVersion() string {
+	if version != "" {
+		return version
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
@@ -32,14 +33,14 @@ func versionCmd(c *cli) *cobra.Command {
 			if c.opts.json {
 				out, err := json.Marshal(struct {
 					Version string `json:"version"`
-				}{version()})
+				}{currentVersion()})
 				if err != nil {
 					return failed(err)
 				}
 				_, err = fmt.Fprintf(c.stdout, "%s\n", out)
 				return err
 			}
-			_, err := fmt.Fprintf(c.stdout, "escrowtrace %s\n", version())
+			_, err := fmt.Fprintf(c.stdout, "escrowtrace %s\n", currentVersion())
 			return err
 		},
 	}
