@@ -41,6 +41,8 @@ func TestCLIGolden(t *testing.T) {
 		{"help_unknown", []string{"help", "frobnicate"}, "", exitUsage, false},
 		{"no_args", nil, "", exitUsage, false},
 		{"stdin_empty", []string{"timeline", "-"}, "", exitUsage, false},
+		{"unknown_flag_escaped", []string{"analyze", "--bo\x1b]0;pwned\x07gus", "-"}, "", exitUsage, false},
+		{"unknown_command_escaped", []string{"time\x1b[2Jline"}, "", exitUsage, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
