@@ -1,39 +1,45 @@
 package main
 
 import (
-	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/cobra"
+
 	"github.com/escrowd/escrowd/analysis"
 )
 
-func outFlag(fs *flag.FlagSet, o *options) {
-	fs.StringVar(&o.out, "o", "", "write the page to `FILE` (default: stdout)")
-}
-
-func diffFlags(fs *flag.FlagSet, o *options) {
-	fs.BoolVar(&o.html, "html", false, "write a self-contained HTML page instead of text (with -o FILE)")
-	outFlag(fs, o)
-}
-
-func runHTML(ctx context.Context, c *cli, args []string) int {
-	if c.opts.json {
-		fmt.Fprintln(c.stderr, "escrowtrace html: --json makes no sense here; use analyze --json")
-		return exitUsage
+func htmlCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "html FILE|ID|-",
+		Short: "write a self-contained HTML page of one escrow (lanes, anomalies, snapshots)",
+		Example: "  escrowtrace html traces/escrow_42.json -o escrow_42.html\n" +
+			"  escrowtrace html --jaeger http://127.0.0.1:16686 42 -o escrow_42.html",
+		Args:              args("FILE|ID", 1, 1),
+		ValidArgsFunction: jsonFiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if c.opts.json {
+				return errors.New("--json makes no sense here; use analyze --json")
+			}
+			f, err := c.load(cmd.Context(), args[0])
+			if err != nil {
+				return failed(err)
+			}
+			a := analysis.Analyze(f, analysis.Options{Slow: c.slow})
+			if err := c.writeOut(func(w io.Writer) error { return analysis.WriteEscrowHTML(w, a, c.htmlOptions()) }); err != nil {
+				return failed(err)
+			}
+			c.code = findings(a.Clean())
+			return nil
+		},
 	}
-	f, err := c.load(ctx, args[0])
-	if err != nil {
-		return c.fail("html", err)
-	}
-	a := analysis.Analyze(f, analysis.Options{Slow: c.slow})
-	if err := c.writeOut(func(w io.Writer) error { return analysis.WriteEscrowHTML(w, a, c.htmlOptions()) }); err != nil {
-		return c.fail("html", err)
-	}
-	return findings(a.Clean())
+	jaegerFlags(cmd, &c.opts)
+	slowFlag(cmd, &c.opts)
+	outFlag(cmd, &c.opts)
+	return cmd
 }
 
 // htmlOptions links the page to Jaeger when --jaeger names it: Jaeger v2

@@ -11,6 +11,7 @@ func main() {
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, env{
 		noColor:  os.Getenv("NO_COLOR") != "",
 		terminal: isTerminal(os.Stdout),
+		stdin:    os.Stdin,
 	})
 	stop()
 	os.Exit(code)

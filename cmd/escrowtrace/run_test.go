@@ -24,11 +24,11 @@ func TestRunExitCodes(t *testing.T) {
 		wantStdout string // substring
 		wantStderr string // substring
 	}{
-		{"no args", nil, exitUsage, "", "usage: escrowtrace COMMAND"},
-		{"help", []string{"-h"}, exitClean, "commands:", ""},
-		{"sub help", []string{"diff", "-h"}, exitClean, "examples:", ""},
+		{"no args", nil, exitUsage, "", "Usage:\n  escrowtrace [flags]"},
+		{"help", []string{"-h"}, exitClean, "Available Commands:", ""},
+		{"sub help", []string{"diff", "-h"}, exitClean, "Examples:", ""},
 		{"unknown command", []string{"frobnicate"}, exitUsage, "", `unknown command "frobnicate"`},
-		{"unknown flag", []string{"analyze", "--bogus", fixtures + "success.json"}, exitUsage, "", "flag provided but not defined: -bogus"},
+		{"unknown flag", []string{"analyze", "--bogus", fixtures + "success.json"}, exitUsage, "", "unknown flag: --bogus"},
 		{"missing arg", []string{"analyze"}, exitUsage, "", "want FILE|ID, got 0 argument(s)"},
 		{"too many args", []string{"timeline", "a", "b"}, exitUsage, "", "got 2 argument(s)"},
 		{"bad slow", []string{"analyze", "--slow", "soon", fixtures + "success.json"}, exitUsage, "", `--slow "soon"`},
