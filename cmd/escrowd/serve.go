@@ -266,7 +266,7 @@ func startServers(ctx context.Context, cfg config, logger *slog.Logger, push fun
 		return nil, fmt.Errorf("start wallet servers: %w", err)
 	}
 	push("stop wallet servers", sup.Stop)
-	logger.Info("wallet servers started", "count", len(sup.Servers()), "took", time.Since(start).Round(time.Millisecond))
+	logger.Info("wallet servers started", "count", len(sup.Servers()), "duration", time.Since(start).Round(time.Millisecond))
 	return sup.Servers(), nil
 }
 

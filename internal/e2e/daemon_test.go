@@ -37,19 +37,27 @@ type daemonEscrow struct {
 }
 
 // tracedEscrowd starts escrowd as the README runs it with Jaeger:
-// ENABLE_INSTRUMENTATION=1 and OTEL_EXPORTER_OTLP_ENDPOINT at j's OTLP gRPC
-// port; its data and trace files go under dir.
+// ENABLE_INSTRUMENTATION=1 and OTEL_EXPORTER_OTLP_ENDPOINT at j's OTLP/HTTP
+// port (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf: the gRPC path is the
+// library e2e tests'), OTEL_RESOURCE_ATTRIBUTES giving service.version; its
+// data and trace files go under dir.
 //
 // The batch span processor is told (the SDK's OTEL_BSP_* variables) to export
 // once, at shutdown: no timer (an hour) and no full batch (a few hundred spans
 // here, far below the size). Jaeger then holds nothing while escrowd runs and
 // everything after SIGTERM, which makes the flush at shutdown observable
 // without waiting out a timer.
+// resourceVersion is the service.version tracedEscrowd sets through
+// OTEL_RESOURCE_ATTRIBUTES, applied over escrowd's own "dev".
+const resourceVersion = "1.2.3"
+
 func tracedEscrowd(t *testing.T, bin string, j *jaegertest.Jaeger, dir string, args ...string) *escrowdProc {
 	t.Helper()
 	return startEscrowd(t, bin, []string{
 		"ENABLE_INSTRUMENTATION=1",
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + j.OTLPEndpoint(),
+		"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + j.OTLPHTTPEndpoint(),
+		"OTEL_RESOURCE_ATTRIBUTES=service.version=" + resourceVersion,
 		"OTEL_BSP_SCHEDULE_DELAY=3600000",
 		"OTEL_BSP_MAX_QUEUE_SIZE=16384",
 		"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=16384",
@@ -61,8 +69,8 @@ func tracedEscrowd(t *testing.T, bin string, j *jaegertest.Jaeger, dir string, a
 }
 
 // TestDaemonTracesInJaeger is issue 6's end to end through the escrowd
-// daemon: a real Jaeger, the real escrowd binary exporting to it over OTLP
-// gRPC, real wallet servers. Two daemons run side by side: one in shared mode
+// daemon: a real Jaeger, the real escrowd binary exporting to it over
+// OTLP/HTTP (port 4318's receiver), real wallet servers. Two daemons run side by side: one in shared mode
 // with --shared-barrier 2, where two concurrent escrows race on the one
 // server (at least one fails, every time), and one in the default leased
 // mode, where an escrow sent at the same time succeeds. Every POST carries a
@@ -249,9 +257,27 @@ func checkDaemonEscrow(t *testing.T, ctx context.Context, j *jaegertest.Jaeger, 
 
 	failedCalls := 0
 	for _, s := range tr.Spans {
-		if _, ok := s.tag(escrowtrace.AttrRPCMethod); ok {
-			if v, _ := s.tag("error"); v == "true" {
-				failedCalls++
+		if v, _ := lookup(tr.Processes[s.ProcessID].Tags, "service.version"); v != resourceVersion {
+			t.Errorf("span %s (%s): service.version %q, want %q from OTEL_RESOURCE_ATTRIBUTES", s.SpanID, s.OperationName, v, resourceVersion)
+		}
+		if _, ok := s.tag(escrowtrace.AttrRPCMethod); !ok {
+			continue
+		}
+		// The JSON-RPC conventions: every call has its request id; a failed
+		// one has error.type = the JSON-RPC error code (our own kind under
+		// escrow.error.kind) when the wallet answered with one.
+		if id, ok := s.tag("jsonrpc.request.id"); !ok || id == "" {
+			t.Errorf("RPC span %s (%s) without jsonrpc.request.id", s.SpanID, s.OperationName)
+		}
+		if v, _ := s.tag("error"); v == "true" {
+			failedCalls++
+			typ, _ := s.tag("error.type")
+			kind, _ := s.tag("escrow.error.kind")
+			if code, ok := s.tag("rpc.response.status_code"); ok && typ != code {
+				t.Errorf("failed RPC span %s (%s): error.type %q, want the JSON-RPC code %q", s.SpanID, s.OperationName, typ, code)
+			}
+			if typ == "" || kind == "" {
+				t.Errorf("failed RPC span %s (%s): error.type %q, escrow.error.kind %q: want both", s.SpanID, s.OperationName, typ, kind)
 			}
 		}
 	}

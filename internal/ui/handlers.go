@@ -190,7 +190,7 @@ func (h *handlers) loadError(c echo.Context, id string, err error) error {
 			"There is no trace for escrow "+strconv.Quote(id)+": the escrow is unknown, has not started, or ran with tracing off.")
 	}
 	// The detail names files on the server: it goes to the log, not the page.
-	h.log.ErrorContext(c.Request().Context(), "ui: read trace", "escrow", id, "err", err)
+	h.log.ErrorContext(c.Request().Context(), "ui: read trace", "escrow_id", id, "err", err)
 	return h.errorPage(c, http.StatusInternalServerError, "Trace unreadable",
 		"The trace of escrow "+strconv.Quote(id)+" could not be read; see escrowd's log.")
 }
