@@ -8,6 +8,7 @@ import (
 	"slices"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestPortListenersAndOwns: a listener of this process is found by its port
@@ -61,7 +62,15 @@ func TestArgsEnviron(t *testing.T) {
 		_ = cmd.Wait()
 	})
 	pid := cmd.Process.Pid
-	args, err := Args(pid)
+	// Start returns once exec succeeded, but on a loaded machine the new
+	// image's argv can read empty for a moment: wait for it.
+	var args []string
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if args, err = Args(pid); err == nil && len(args) > 0 {
+			break
+		}
+	}
 	if err != nil || !slices.Equal(args, []string{"sleep", "600.424242"}) {
 		t.Errorf("Args = %q, %v", args, err)
 	}

@@ -45,7 +45,11 @@ func Start(tb testing.TB, n int) *walletpool.Supervisor {
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := sup.Stop(ctx); err != nil {
+		// A server that hangs in its own shutdown is killed by design
+		// (monero-wallet-rpc 0.18, see FACTS.md): said, not a failure.
+		if err := sup.Stop(ctx); errors.Is(err, walletpool.ErrKilled) {
+			tb.Logf("stop wallet servers: %v", err)
+		} else if err != nil {
 			tb.Errorf("stop wallet servers: %v", err)
 		}
 	})

@@ -326,7 +326,7 @@ func (s *Supervisor) pause(d time.Duration) bool {
 // SIGKILL for those still running after StopTimeout or once ctx ends. It
 // returns after every process has been reaped and every supervisor goroutine
 // has ended. It is idempotent: later calls return the first call's result.
-// The error reports processes that had to be killed.
+// The error reports processes that had to be killed (ErrKilled).
 func (s *Supervisor) Stop(ctx context.Context) error {
 	s.stopOnce.Do(func() { s.stopErr = s.stop(ctx) })
 	return s.stopErr
@@ -343,7 +343,7 @@ func (s *Supervisor) stop(ctx context.Context) error {
 		m.mu.Unlock()
 		stopping.Go(func() {
 			if terminate(ctx, p, s.cfg.StopTimeout) {
-				errs[i] = fmt.Errorf("%s (pid %d) killed after no exit on SIGTERM", m.srv.id, p.cmd.Process.Pid)
+				errs[i] = fmt.Errorf("%s (pid %d) %w", m.srv.id, p.cmd.Process.Pid, ErrKilled)
 			}
 			m.srv.setHealthy(false)
 			m.srv.pid.Store(0)
