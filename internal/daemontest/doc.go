@@ -1,0 +1,10 @@
+// Package daemontest is the one harness for tests that run the real escrowd
+// binary: Binary builds cmd/escrowd once per test binary, Start runs it with
+// the test's arguments and environment, reads its listening address, waits
+// (deadline-bound) for /readyz, captures its log and, at cleanup, stops it
+// with SIGTERM and then SIGKILL after a bounded wait, so no process outlives
+// the test. WaitReady polls any escrowd URL until it is ready.
+//
+// A test package that uses Binary calls Main from its TestMain so that the
+// built binary is removed when the tests end.
+package daemontest
