@@ -2,58 +2,18 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/escrowd/escrowd/internal/daemontest"
 )
-
-// portRecorder is an impostor: an HTTP server on a loopback port that
-// answers get_version like a wallet server and records every request.
-type portRecorder struct {
-	port int
-	mu   sync.Mutex
-	seen []string // Authorization header, then the body
-}
-
-func startPortRecorder(t *testing.T, ln net.Listener) *portRecorder {
-	t.Helper()
-	r := &portRecorder{port: ln.Addr().(*net.TCPAddr).Port}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		r.mu.Lock()
-		r.seen = append(r.seen, req.Header.Get("Authorization")+"\n"+string(body))
-		r.mu.Unlock()
-		var rpc struct {
-			ID json.RawMessage `json:"id"`
-		}
-		_ = json.Unmarshal(body, &rpc)
-		if len(rpc.ID) == 0 {
-			rpc.ID = json.RawMessage("0")
-		}
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"id":`+string(rpc.ID)+`,"jsonrpc":"2.0","result":{"release":false,"version":65561}}`) //nolint:errcheck
-	})}
-	go srv.Serve(ln) //nolint:errcheck // ends with Close
-	t.Cleanup(func() { srv.Close() })
-	return r
-}
-
-func (r *portRecorder) requests() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.seen...)
-}
 
 // bindPort is the --rpc-bind-port on the command line of process pid.
 func bindPort(t *testing.T, pid int) int {
@@ -95,12 +55,12 @@ func TestHostileImpostorPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	im := startPortRecorder(t, ln)
+	im := daemontest.StartImpostor(t, ln, nil)
 	const size = 10 // 3 servers and a restart; room for neighbours taken by others
-	if im.port+size-1 > 65535 {
-		t.Skipf("impostor port %d too close to 65535 for a range of %d", im.port, size)
+	if im.Port+size-1 > 65535 {
+		t.Skipf("impostor port %d too close to 65535 for a range of %d", im.Port, size)
 	}
-	first, last := im.port, im.port+size-1
+	first, last := im.Port, im.Port+size-1
 	dir := t.TempDir()
 	walletDir := filepath.Join(dir, "data", "wallets")
 	t.Setenv("ESCROWD_API_TOKEN", "")
@@ -119,8 +79,8 @@ func TestHostileImpostorPort(t *testing.T) {
 		t.Fatalf("%d wallet servers, want 3", len(before))
 	}
 	for pid, p := range before {
-		if p == im.port || p < first || p > last {
-			t.Errorf("wallet server pid %d on port %d: want in %d-%d and not the impostor's %d", pid, p, first, last, im.port)
+		if p == im.Port || p < first || p > last {
+			t.Errorf("wallet server pid %d on port %d: want in %d-%d and not the impostor's %d", pid, p, first, last, im.Port)
 		}
 	}
 
@@ -145,15 +105,15 @@ func TestHostileImpostorPort(t *testing.T) {
 	if ln2 == nil {
 		t.Skipf("the restarted wallet server got port %d back before the impostor could bind it", taken)
 	}
-	im2 := startPortRecorder(t, ln2)
+	im2 := daemontest.StartImpostor(t, ln2, nil)
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		after := ports()
 		if _, dead := after[victim]; !dead && len(after) == 3 {
 			bad := false
 			for pid, p := range after {
-				if p == taken || p == im.port || p < first || p > last {
-					t.Errorf("after the restart: wallet server pid %d on port %d, want in %d-%d and not an impostor's (%d, %d)", pid, p, first, last, im.port, taken)
+				if p == taken || p == im.Port || p < first || p > last {
+					t.Errorf("after the restart: wallet server pid %d on port %d, want in %d-%d and not an impostor's (%d, %d)", pid, p, first, last, im.Port, taken)
 					bad = true
 				}
 			}
@@ -177,16 +137,16 @@ func TestHostileImpostorPort(t *testing.T) {
 		t.Fatalf("escrow with impostors on the range: %v", final)
 	}
 
-	for _, r := range []*portRecorder{im, im2} {
-		for _, req := range r.requests() {
+	for _, r := range []*daemontest.Impostor{im, im2} {
+		for _, req := range r.Requests() {
 			low := strings.ToLower(req)
 			for _, bad := range []string{"password", "create_wallet", "open_wallet"} {
 				if strings.Contains(low, bad) {
-					t.Errorf("the impostor on %d got a request with %q:\n%s", r.port, bad, req)
+					t.Errorf("the impostor on %d got a request with %q:\n%s", r.Port, bad, req)
 				}
 			}
 		}
 	}
 	t.Logf("impostor on the range's first port %d got %d requests; impostor on the dead server's port %d got %d; wallet servers in %d-%d elsewhere",
-		im.port, len(im.requests()), taken, len(im2.requests()), first, last)
+		im.Port, len(im.Requests()), taken, len(im2.Requests()), first, last)
 }
