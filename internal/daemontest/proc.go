@@ -101,6 +101,9 @@ func Start(tb testing.TB, o Options) *Proc {
 	cmd.Env = append(base, o.Env...)
 	// The daemon goes with the test binary if that dies without cleanups.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	// A child of escrowd holding its stderr open must not keep Wait (and so
+	// Exited) from returning once escrowd itself is gone.
+	cmd.WaitDelay = 10 * time.Second
 	p := &Proc{Cmd: cmd, exited: make(chan struct{})}
 	cmd.Stderr = logWriter{p}
 	stdout, err := cmd.StdoutPipe()
