@@ -51,6 +51,7 @@ type config struct {
 	PoolSize         int
 	WalletRPC        []walletpool.External
 	WalletRPCBinary  string
+	WalletRPCPorts   walletpool.PortRange // zero = any free loopback port
 	WalletRPCLogins  string
 	MaxInFlight      int // 0 = from the pool size
 	Reserve          int // -1 = one fresh wallet per server in leased mode
@@ -99,6 +100,7 @@ var settings = []setting{
 	{"wallet-rpc", "ESCROWD_WALLET_RPC", "use this external wallet RPC server instead of starting our own, e.g. http://127.0.0.1:18083 (repeat the flag, or comma-separate in the variable); its login comes from ESCROWD_WALLET_RPC_LOGIN=user:pass, --wallet-rpc-login-file, or user:pass@ in the variable (never in the flag: every local user can read a command line); never logged"},
 	{"wallet-rpc-login-file", "ESCROWD_WALLET_RPC_LOGIN_FILE", "file (mode 0600) with the external wallet servers' logins: a line user:pass for all, or host:port user:pass for one"},
 	{"wallet-rpc-binary", "ESCROWD_WALLET_RPC_BINARY", "monero-wallet-rpc executable for the embedded servers (a path, or a name looked up in PATH)"},
+	{"wallet-rpc-ports", "ESCROWD_WALLET_RPC_PORTS", "loopback port range FIRST-LAST (e.g. 18090-18099) the embedded servers take their ports from, for a firewall rule; at least one port per server; ports found taken, or answered by another program, are skipped (default: any free port)"},
 	{"max-in-flight", "ESCROWD_MAX_IN_FLIGHT", "escrows pending or running at once before new ones get 503 (0 = 4 per 3 servers)"},
 	{"reserve", "ESCROWD_RESERVE", "fresh wallets to keep created ahead of demand in leased mode (-1 = one per server, 0 = none)"},
 	{"shared-barrier", "ESCROWD_SHARED_BARRIER", "shared mode only: line this many concurrent escrows up at each step so the race shows every time (a reproduction tool; 0 = off)"},
@@ -288,6 +290,12 @@ func (v *value) set(s string) error {
 		}
 	case "wallet-rpc-binary":
 		c.WalletRPCBinary = s
+	case "wallet-rpc-ports":
+		r, err := walletpool.ParsePortRange(s)
+		if err != nil {
+			return err
+		}
+		c.WalletRPCPorts = r
 	case "wallet-rpc-login-file":
 		c.WalletRPCLogins = s
 	case "max-in-flight":
@@ -390,6 +398,8 @@ func (v *value) String() string {
 		return strings.Join(urls, ",")
 	case "wallet-rpc-binary":
 		return c.WalletRPCBinary
+	case "wallet-rpc-ports":
+		return c.WalletRPCPorts.String()
 	case "wallet-rpc-login-file":
 		return c.WalletRPCLogins
 	case "max-in-flight":
@@ -532,6 +542,9 @@ func (c config) validate() error {
 	}
 	if c.TLSCert != "" && c.BehindTLSProxy {
 		add("%s with %s: escrowd serves TLS itself or sits behind a TLS proxy, not both", c.where("tls-cert", "--tls-cert"), c.where("behind-tls-proxy", "--behind-tls-proxy"))
+	}
+	if !c.WalletRPCPorts.IsZero() && len(c.WalletRPC) == 0 && c.WalletRPCPorts.Size() < c.servers() {
+		add("%s: %d ports for %d embedded wallet servers; give at least %d ports", c.where("wallet-rpc-ports", "--wallet-rpc-ports"), c.WalletRPCPorts.Size(), c.servers(), c.servers())
 	}
 	if c.ReadTimeout <= 0 {
 		add("%s: must be positive, e.g. 20s", c.where("read-timeout", "--read-timeout"))

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -78,6 +80,12 @@ func TestConfigErrors(t *testing.T) {
 		{"zero read timeout", []string{"--read-timeout", "0s"}, nil, []string{"--read-timeout=0s: must be positive"}},
 		{"idle timeout not a duration", nil, map[string]string{"ESCROWD_IDLE_TIMEOUT": "30"},
 			[]string{"ESCROWD_IDLE_TIMEOUT=30: want a duration"}},
+		{"wallet port range not a range", []string{"--wallet-rpc-ports", "18090"}, nil,
+			[]string{`--wallet-rpc-ports=18090: port range "18090": want FIRST-LAST`}},
+		{"wallet port range reversed (env)", nil, map[string]string{"ESCROWD_WALLET_RPC_PORTS": "18099-18090"},
+			[]string{"ESCROWD_WALLET_RPC_PORTS=18099-18090: port range 18099-18090: want 1 <= FIRST <= LAST <= 65535"}},
+		{"wallet port range smaller than the pool", []string{"--pool-size", "6", "--wallet-rpc-ports", "18090-18094"}, nil,
+			[]string{"--wallet-rpc-ports=18090-18094: 5 ports for 6 embedded wallet servers; give at least 6 ports"}},
 		{"several at once", []string{"--pool-size", "2", "--listen", "0.0.0.0:1"}, nil,
 			[]string{"--pool-size=2", "--listen=0.0.0.0:1"}},
 	}
@@ -165,6 +173,8 @@ func TestNetworkSettings(t *testing.T) {
 			}},
 		{"timeouts", []string{"--read-timeout", "5s"}, map[string]string{"ESCROWD_IDLE_TIMEOUT": "1m"},
 			func(c config) bool { return c.ReadTimeout == 5*time.Second && c.IdleTimeout == time.Minute }},
+		{"wallet port range", []string{"--pool-size", "3", "--wallet-rpc-ports", "18090-18092"}, nil,
+			func(c config) bool { return c.WalletRPCPorts == walletpool.PortRange{First: 18090, Last: 18092} }},
 		{"long token on loopback", nil, map[string]string{"ESCROWD_API_TOKEN": token32 + "x"},
 			func(c config) bool { return c.APIToken == token32+"x" }},
 	}

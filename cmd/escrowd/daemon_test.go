@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,43 +15,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/escrowd/escrowd/internal/daemontest"
 	"github.com/escrowd/escrowd/internal/osprobe"
 	"github.com/escrowd/escrowd/internal/store"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
-// binary is the escrowd built once by TestMain for the real tests.
-var binary string
-
 func TestMain(m *testing.M) {
-	os.Exit(testMain(m))
+	os.Exit(daemontest.Main(m))
 }
 
-func testMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "escrowd-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "escrowd")
-	cmd := exec.Command("go", "build", "-o", binary, ".")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build escrowd:", err)
-		return 1
-	}
-	return m.Run()
-}
-
-// daemon is one running escrowd process.
+// daemon is one running escrowd process (daemontest's) with this package's
+// request helpers.
 type daemon struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	url    string
-	logBuf *bytes.Buffer
-	exited chan struct{}
-	mu     sync.Mutex
+	*daemontest.Proc
+	t   *testing.T
+	url string
 }
 
 func needWalletRPC(t *testing.T) {
@@ -72,87 +49,12 @@ func startDaemon(t *testing.T, dir string, args ...string) *daemon {
 	t.Helper()
 	args = append([]string{"--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"),
 		"--traces-dir", filepath.Join(dir, "traces"), "--instrument=true"}, args...)
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), "OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=")
-	d := &daemon{t: t, cmd: cmd, logBuf: &bytes.Buffer{}, exited: make(chan struct{})}
-	cmd.Stderr = &lockedWriter{w: d.logBuf, mu: &d.mu}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		cmd.Wait() //nolint:errcheck // the exit status is read from ProcessState
-		close(d.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-d.exited:
-		default:
-			cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck
-			<-d.exited
-		}
-		if t.Failed() {
-			t.Logf("escrowd log:\n%s", d.log())
-		}
-	})
-
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			default:
-			}
-		}
-	}()
-	deadline := time.After(60 * time.Second)
-	select {
-	case line := <-lines:
-		const prefix = "escrowd listening on "
-		if !strings.HasPrefix(line, prefix) {
-			t.Fatalf("first stdout line %q", line)
-		}
-		d.url = strings.TrimPrefix(line, prefix)
-	case <-d.exited:
-		t.Fatalf("escrowd exited at start:\n%s", d.log())
-	case <-deadline:
-		t.Fatalf("escrowd did not come up:\n%s", d.log())
-	}
-	for {
-		if resp, err := http.Get(d.url + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return d
-			}
-		}
-		select {
-		case <-deadline:
-			t.Fatalf("escrowd not ready:\n%s", d.log())
-		case <-time.After(100 * time.Millisecond): // polling a process coming up
-		}
-	}
+	p := daemontest.Start(t, daemontest.Options{Args: args,
+		Env: []string{"OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="}})
+	return &daemon{Proc: p, t: t, url: p.URL}
 }
 
-type lockedWriter struct {
-	w  io.Writer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-func (d *daemon) log() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.logBuf.String()
-}
+func (d *daemon) log() string { return d.Log() }
 
 // call does one request and decodes the JSON answer.
 func (d *daemon) call(method, path, body string) (int, map[string]any, error) {
@@ -202,13 +104,8 @@ func (d *daemon) waitStatus(id string, statuses ...string) map[string]any {
 // stop signals the daemon and waits for it to exit.
 func (d *daemon) stop(sig syscall.Signal) {
 	d.t.Helper()
-	if err := d.cmd.Process.Signal(sig); err != nil {
+	if err := d.Stop(sig, 2*time.Minute); err != nil {
 		d.t.Fatal(err)
-	}
-	select {
-	case <-d.exited:
-	case <-time.After(2 * time.Minute):
-		d.t.Fatalf("escrowd did not exit after %v:\n%s", sig, d.log())
 	}
 }
 
@@ -335,7 +232,7 @@ func TestDaemon(t *testing.T) {
 	termed := m["escrow_id"].(string)
 	d.waitStatus(termed, "running")
 	d.stop(syscall.SIGTERM)
-	if code := d.cmd.ProcessState.ExitCode(); code != 0 {
+	if code := d.Cmd.ProcessState.ExitCode(); code != 0 {
 		t.Fatalf("exit code %d after SIGTERM:\n%s", code, d.log())
 	}
 	if pids := walletServers(t, walletDir); len(pids) != 0 {

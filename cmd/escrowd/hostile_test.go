@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/escrowd/escrowd/internal/daemontest"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -121,7 +122,7 @@ func TestHostileClients(t *testing.T) {
 	if err := os.Chmod(traces, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary, "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"),
+	cmd := exec.Command(daemontest.Binary(t), "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"),
 		"--traces-dir", traces, "--instrument=true", "--pool-size", "3", "--reserve", "0")
 	cmd.Env = append(os.Environ(), "OTEL_EXPORTER_OTLP_ENDPOINT=", "ESCROWD_API_TOKEN=")
 	out, err := cmd.CombinedOutput()

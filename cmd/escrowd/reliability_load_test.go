@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/escrowd/escrowd/pkg/metrics"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +19,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/escrowd/escrowd/internal/daemontest"
+	"github.com/escrowd/escrowd/pkg/metrics"
 )
 
 // The load: loadRequests escrow requests at once against three wallet servers
@@ -178,7 +180,7 @@ func TestLoadBurst(t *testing.T) {
 	dir := t.TempDir()
 	walletDir := filepath.Join(dir, "data", "wallets")
 	d := startDaemon(t, dir, loadArgs...)
-	pid := d.cmd.Process.Pid
+	pid := d.Cmd.Process.Pid
 	servers := walletServers(t, walletDir)
 	if len(servers) != 3 {
 		t.Fatalf("%d wallet servers before the load, want 3", len(servers))
@@ -206,7 +208,7 @@ func TestLoadBurst(t *testing.T) {
 	}
 
 	d.stop(syscall.SIGTERM)
-	if code := d.cmd.ProcessState.ExitCode(); code != 0 {
+	if code := d.Cmd.ProcessState.ExitCode(); code != 0 {
 		t.Fatalf("exit code %d after SIGTERM", code)
 	}
 	if left := walletServers(t, walletDir); len(left) != 0 {
@@ -293,7 +295,7 @@ func TestLoadBurstGoroutines(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatalf("serve did not come up\n%s", logText())
 	}
-	waitReady(t, url)
+	daemontest.WaitReady(t, url, time.Minute)
 
 	results := burst(url, loadRequests)
 	during := runtime.NumGoroutine()
@@ -328,20 +330,14 @@ func TestLoadBurstGoroutines(t *testing.T) {
 		loadRequests, len(admitted), refused, before, during, after)
 }
 
-// waitReady polls /readyz until 200 (deadline-bound).
-func waitReady(t *testing.T, url string) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		if resp, err := http.Get(url + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("not ready within a minute")
-		}
-		time.Sleep(100 * time.Millisecond) // polling a server coming up
-	}
+// lockedWriter serialises writes to w (the in-process server's log).
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -273,15 +273,15 @@ func TestDaemonSecretsNeverLeak(t *testing.T) {
 		}
 	}
 	for _, d := range daemons {
-		if n := len(osprobe.CheckLoopback(t, d.cmd.Process.Pid)); n == 0 {
-			t.Errorf("escrowd pid %d: no listening socket found", d.cmd.Process.Pid)
+		if n := len(osprobe.CheckLoopback(t, d.Cmd.Process.Pid)); n == 0 {
+			t.Errorf("escrowd pid %d: no listening socket found", d.Cmd.Process.Pid)
 		}
 	}
 
 	// Stop them: logs complete, trace files flushed.
 	for _, d := range daemons {
 		d.stop(syscall.SIGTERM)
-		if code := d.cmd.ProcessState.ExitCode(); code != 0 {
+		if code := d.Cmd.ProcessState.ExitCode(); code != 0 {
 			t.Errorf("escrowd exit code %d after SIGTERM", code)
 		}
 	}

@@ -261,6 +261,7 @@ func startServers(ctx context.Context, cfg config, logger *slog.Logger, push fun
 		WalletDir: cfg.walletDir(),
 		LogDir:    cfg.logDir(),
 		Logger:    logger,
+		Ports:     cfg.WalletRPCPorts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start wallet servers: %w", err)

@@ -48,6 +48,11 @@ type SupervisorConfig struct {
 	ExtraArgs []string
 	// Logger receives process lifecycle events. Default slog.Default().
 	Logger *slog.Logger
+	// Ports is the loopback port range the servers take their ports from
+	// (a restart, or a port found taken or answered by another program,
+	// moves to the next free one). It needs at least Count ports. Zero: any
+	// free port.
+	Ports PortRange
 }
 
 // ownedFlags are set by the supervisor; letting ExtraArgs override them could
@@ -76,6 +81,14 @@ func (c SupervisorConfig) Validate() error {
 	}
 	if c.Daemon != "" && strings.ContainsAny(c.Daemon, " \t\n/") {
 		return fmt.Errorf("walletpool: Daemon %q: want host:port", c.Daemon)
+	}
+	if !c.Ports.IsZero() {
+		if err := c.Ports.check(); err != nil {
+			return fmt.Errorf("walletpool: Ports: %w", err)
+		}
+		if c.Ports.Size() < c.Count {
+			return fmt.Errorf("walletpool: Ports %s: %d ports for %d servers; widen the range to at least %d ports", c.Ports, c.Ports.Size(), c.Count, c.Count)
+		}
 	}
 	for _, a := range c.ExtraArgs {
 		name, _, _ := strings.Cut(a, "=")

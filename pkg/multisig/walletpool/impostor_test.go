@@ -3,60 +3,15 @@ package walletpool
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/escrowd/escrowd/internal/daemontest"
 )
-
-// impostor listens on a loopback port before a wallet server can, and
-// records every request it gets.
-type impostor struct {
-	port int
-	mu   sync.Mutex
-	seen []string // Authorization header, then the body
-}
-
-func startImpostor(t *testing.T, answer func(w http.ResponseWriter, r *http.Request, id json.RawMessage)) *impostor {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	im := &impostor{port: ln.Addr().(*net.TCPAddr).Port}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		im.mu.Lock()
-		im.seen = append(im.seen, r.Header.Get("Authorization")+"\n"+string(body))
-		im.mu.Unlock()
-		var req struct {
-			ID json.RawMessage `json:"id"`
-		}
-		_ = json.Unmarshal(body, &req)
-		answer(w, r, req.ID)
-	})}
-	go srv.Serve(ln) //nolint:errcheck // ends with Close
-	t.Cleanup(func() { srv.Close() })
-	return im
-}
-
-func (im *impostor) requests() []string {
-	im.mu.Lock()
-	defer im.mu.Unlock()
-	return append([]string(nil), im.seen...)
-}
-
-func answerVersion(w http.ResponseWriter, id json.RawMessage) {
-	if len(id) == 0 {
-		id = json.RawMessage("0")
-	}
-	w.Header().Set("Content-Type", "application/json")
-	io.WriteString(w, `{"id":`+string(id)+`,"jsonrpc":"2.0","result":{"release":false,"version":65561}}`)
-}
 
 // TestImpostorPort: a process that binds a server's port first and answers
 // like a wallet server never becomes the server: the supervisor's process
@@ -69,24 +24,24 @@ func TestImpostorPort(t *testing.T) {
 		name   string
 		answer func(w http.ResponseWriter, r *http.Request, id json.RawMessage)
 	}{
-		{"answers everything", func(w http.ResponseWriter, _ *http.Request, id json.RawMessage) { answerVersion(w, id) }},
+		{"answers everything", func(w http.ResponseWriter, _ *http.Request, id json.RawMessage) { daemontest.AnswerVersion(w, id) }},
 		{"challenges, then accepts any digest", func(w http.ResponseWriter, r *http.Request, id json.RawMessage) {
 			if !strings.HasPrefix(r.Header.Get("Authorization"), "Digest ") {
 				w.Header().Set("WWW-Authenticate", `Digest qop="auth",algorithm=MD5,realm="monero-rpc",nonce="bm9uY2U=",stale=false`)
 				w.WriteHeader(http.StatusUnauthorized)
 				return
 			}
-			answerVersion(w, id)
+			daemontest.AnswerVersion(w, id)
 		}},
 	}
 	for _, tt := range impostors {
 		t.Run(tt.name, func(t *testing.T) {
-			im := startImpostor(t, tt.answer)
+			im := daemontest.StartImpostor(t, nil, tt.answer)
 			first := true
 			pick := func() (int, error) {
 				if first {
 					first = false
-					return im.port, nil
+					return im.Port, nil
 				}
 				return freePort()
 			}
@@ -98,8 +53,8 @@ func TestImpostorPort(t *testing.T) {
 			}
 			t.Cleanup(func() { _ = sup.Stop(t.Context()) })
 			s := sup.Servers()[0]
-			if portOf(t, s) == im.port {
-				t.Fatalf("the server is the impostor's port %d", im.port)
+			if portOf(t, s) == im.Port {
+				t.Fatalf("the server is the impostor's port %d", im.Port)
 			}
 			const walletPassword = "wallet-password-the-impostor-must-not-see"
 			if err := s.Client().CreateWallet(t.Context(), "impostor-test", walletPassword); err != nil {
@@ -108,7 +63,7 @@ func TestImpostorPort(t *testing.T) {
 			if err := checkListener(s.PID(), portOf(t, s)); err != nil {
 				t.Errorf("the server's port is not its process's: %v", err)
 			}
-			reqs := im.requests()
+			reqs := im.Requests()
 			if len(reqs) == 0 {
 				t.Error("the impostor was never asked: the test proves nothing")
 			}
@@ -123,7 +78,7 @@ func TestImpostorPort(t *testing.T) {
 					t.Errorf("the impostor received another call than get_version: %q", r)
 				}
 			}
-			t.Logf("impostor on port %d got %d get_version requests (user %s); server on %s", im.port, len(reqs), user, s.URL())
+			t.Logf("impostor on port %d got %d get_version requests (user %s); server on %s", im.Port, len(reqs), user, s.URL())
 		})
 	}
 }

@@ -76,7 +76,11 @@ func (m *member) current() *proc {
 // ErrWalletDirInUse. ctx bounds the start only; the processes run until
 // Stop.
 func StartSupervisor(ctx context.Context, cfg SupervisorConfig) (*Supervisor, error) {
-	return startSupervisor(ctx, cfg, freePort)
+	pick := freePort
+	if !cfg.Ports.IsZero() {
+		pick = (&rangePicker{r: cfg.Ports}).pick
+	}
+	return startSupervisor(ctx, cfg, pick)
 }
 
 // startSupervisor lets tests choose ports.
