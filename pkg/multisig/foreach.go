@@ -18,6 +18,16 @@ func forEach(ctx context.Context, ss []*session, parallel bool, f func(context.C
 		}
 		return nil
 	}
+	return runAll(ctx, ss, f, func(s *session, p any) error {
+		return stepError(s.escrowID, s.role, 0, "", s.wallet, fmt.Errorf("panic: %v", p))
+	})
+}
+
+// runAll runs f for every item at once and returns the first error, which
+// cancels the others (later ones are consequences). A panic in one item's
+// goroutine becomes that item's error (through onPanic), not the process's:
+// the caller's deferred releases then run as on any error.
+func runAll[S any](ctx context.Context, ss []S, f func(context.Context, S) error, onPanic func(S, any) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -30,11 +40,9 @@ func forEach(ctx context.Context, ss []*session, parallel bool, f func(context.C
 		go func() {
 			defer wg.Done()
 			fail := func(err error) { once.Do(func() { first = err; cancel() }) }
-			// A panic in one participant's goroutine fails the escrow, not the
-			// process; the caller's deferred releases then run as on any error.
 			defer func() {
 				if p := recover(); p != nil {
-					fail(stepError(s.escrowID, s.role, 0, "", s.wallet, fmt.Errorf("panic: %v", p)))
+					fail(onPanic(s, p))
 				}
 			}()
 			if err := f(ctx, s); err != nil {

@@ -3,9 +3,6 @@ package multisig
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/escrowd/escrowd/pkg/escrow"
@@ -67,63 +64,15 @@ func (s *walletSession) close(ctx context.Context) error {
 }
 
 // ReadSnapshot reads the role's wallet state (balances, multisig state,
-// address hash, key file mode).
+// address hash, key file mode), as the setup's sessions do.
 func (s *walletSession) ReadSnapshot(ctx context.Context) Snapshot {
-	snap := Snapshot{WalletID: s.wallet}
-	var firstErr error
-	note := func(err error) {
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
-	}
-	st, err := s.raw.IsMultisig(ctx)
-	note(err)
-	snap.IsMultisig, snap.Ready, snap.Threshold, snap.Total = st.Multisig, st.Ready, st.Threshold, st.Total
-	addr, err := s.raw.GetAddress(ctx)
-	note(err)
-	if addr != "" {
-		snap.AddressHash = escrow.HashAddress(addr)
-	}
-	bal, err := s.raw.GetBalance(ctx)
-	note(err)
-	snap.Balance, snap.UnlockedBalance = bal.Balance, bal.UnlockedBalance
-	if s.walletDir != "" {
-		fi, err := os.Stat(filepath.Join(s.walletDir, s.wallet+".keys"))
-		if err == nil {
-			snap.FileMode = fmt.Sprintf("%04o", fi.Mode().Perm())
-		} else if !os.IsNotExist(err) {
-			note(err)
-		}
-	}
-	snap.Err = firstErr
-	return snap
+	return readSnapshot(ctx, s.raw, s.walletDir, s.wallet)
 }
 
 // eachWallet runs f for every session at once (each on its own server) and
 // returns the first error; the first error cancels the others.
 func eachWallet(ctx context.Context, ss []*walletSession, f func(context.Context, *walletSession) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-	)
-	for _, s := range ss {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fail := func(err error) { once.Do(func() { first = err; cancel() }) }
-			defer func() {
-				if p := recover(); p != nil {
-					fail(fmt.Errorf("%s: panic: %v", s.role, p))
-				}
-			}()
-			if err := f(ctx, s); err != nil {
-				fail(err)
-			}
-		}()
-	}
-	wg.Wait()
-	return first
+	return runAll(ctx, ss, f, func(s *walletSession, p any) error {
+		return fmt.Errorf("%s: panic: %v", s.role, p)
+	})
 }

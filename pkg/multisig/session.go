@@ -91,26 +91,34 @@ func (s *session) stillReserved(ctx context.Context) bool {
 
 // ReadSnapshot reads the state of whatever wallet the role's server has open.
 func (s *session) ReadSnapshot(ctx context.Context) Snapshot {
-	snap := Snapshot{WalletID: s.wallet}
+	return readSnapshot(ctx, s.raw, s.walletDir, s.wallet)
+}
+
+// readSnapshot reads the state of the wallet that raw's server has open, the
+// one expected being wallet (in walletDir, "" for an external server): its
+// multisig state, address hash, balances and keys file mode. raw is a client
+// without the caller's middleware: reading is observation, not a step.
+func readSnapshot(ctx context.Context, raw *walletrpc.Client, walletDir, wallet string) Snapshot {
+	snap := Snapshot{WalletID: wallet}
 	var firstErr error
 	note := func(err error) {
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
-	st, err := s.raw.IsMultisig(ctx)
+	st, err := raw.IsMultisig(ctx)
 	note(err)
 	snap.IsMultisig, snap.Ready, snap.Threshold, snap.Total = st.Multisig, st.Ready, st.Threshold, st.Total
-	addr, err := s.raw.GetAddress(ctx)
+	addr, err := raw.GetAddress(ctx)
 	note(err)
 	if addr != "" {
 		snap.AddressHash = escrow.HashAddress(addr)
 	}
-	bal, err := s.raw.GetBalance(ctx)
+	bal, err := raw.GetBalance(ctx)
 	note(err)
 	snap.Balance, snap.UnlockedBalance = bal.Balance, bal.UnlockedBalance
-	if s.walletDir != "" {
-		fi, err := os.Stat(filepath.Join(s.walletDir, s.wallet+".keys"))
+	if walletDir != "" {
+		fi, err := os.Stat(filepath.Join(walletDir, wallet+".keys"))
 		if err == nil {
 			snap.FileMode = fmt.Sprintf("%04o", fi.Mode().Perm())
 		} else if !os.IsNotExist(err) {
