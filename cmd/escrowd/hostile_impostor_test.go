@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/escrowd/escrowd/internal/osprobe"
 	"net"
 	"net/http"
 	"os"
@@ -67,16 +68,31 @@ func TestHostileImpostorPort(t *testing.T) {
 	d := startDaemon(t, dir, "--pool-size", "3", "--reserve", "0",
 		"--wallet-rpc-ports", strconv.Itoa(first)+"-"+strconv.Itoa(last))
 
-	ports := func() map[int]int { // pid -> port
+	// ports lists the wallet servers that listen: pid -> the port its own
+	// socket listens on. A process just started on a port it will not get
+	// (an impostor holds it) is not listed until it listens.
+	ports := func() map[int]int {
 		out := map[int]int{}
 		for _, pid := range walletServers(t, walletDir) {
-			out[pid] = bindPort(t, pid)
+			p := bindPort(t, pid)
+			ls, err := osprobe.PortListeners(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range ls {
+				if own, err := osprobe.Owns(pid, l); err == nil && own {
+					out[pid] = p
+				}
+			}
 		}
 		return out
 	}
 	before := ports()
+	for wait := time.Now().Add(time.Minute); len(before) != 3 && time.Now().Before(wait); before = ports() {
+		time.Sleep(50 * time.Millisecond)
+	}
 	if len(before) != 3 {
-		t.Fatalf("%d wallet servers, want 3", len(before))
+		t.Fatalf("%d wallet servers listening, want 3", len(before))
 	}
 	for pid, p := range before {
 		if p == im.Port || p < first || p > last {
