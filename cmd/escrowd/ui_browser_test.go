@@ -164,8 +164,8 @@ func TestUIBrowser(t *testing.T) {
 				t.Errorf("error bars %d, want the failed call labelled ✗ error", len(errs))
 			}
 			an := nodes(root, "li", "anomaly")
-			if len(an) != len(failedAn.Anomalies) || attrOf(an[0], "data-kind") != kind {
-				t.Fatalf("%d anomalies, want %d, the first %s", len(an), len(failedAn.Anomalies), kind)
+			if first := string(failedAn.Anomalies[0].Kind); len(an) != len(failedAn.Anomalies) || attrOf(an[0], "data-kind") != first {
+				t.Fatalf("%d anomalies, want %d, the first %s", len(an), len(failedAn.Anomalies), first)
 			}
 			if hint := textOf(tagged(an[0], "dd")...); hint == "" || !strings.Contains(hint, failedAn.Anomalies[0].Hint) {
 				t.Errorf("anomaly hint %q, want %q", hint, failedAn.Anomalies[0].Hint)
