@@ -335,7 +335,9 @@ func TestSupervisor(t *testing.T) {
 		for _, s := range servers {
 			pids = append(pids, s.PID())
 		}
-		if err := sup.Stop(ctx); err != nil {
+		// ErrKilled: a server hung in its own shutdown and was killed, as
+		// designed (monero-wallet-rpc 0.18): the process is gone all the same.
+		if err := sup.Stop(ctx); err != nil && !errors.Is(err, ErrKilled) {
 			t.Fatalf("Stop: %v", err)
 		}
 		stopped = true
@@ -351,7 +353,7 @@ func TestSupervisor(t *testing.T) {
 			t.Errorf("processes still using the wallet dir after Stop: %v", left)
 		}
 		noGoroutinesLeft(t, goroutinesBefore)
-		if err := sup.Stop(ctx); err != nil {
+		if err := sup.Stop(ctx); err != nil && !errors.Is(err, ErrKilled) {
 			t.Errorf("second Stop: %v", err)
 		}
 	})
@@ -454,7 +456,7 @@ func TestStopDuringRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-down // the monitor has seen the death and is restarting
-	if err := sup.Stop(t.Context()); err != nil {
+	if err := sup.Stop(t.Context()); err != nil && !errors.Is(err, ErrKilled) {
 		t.Fatalf("Stop: %v", err)
 	}
 	m := sup.members[0]
