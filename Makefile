@@ -3,9 +3,12 @@ SHELL := /bin/bash
 export GOTOOLCHAIN := local
 GO ?= go
 BIN := bin
-FUZZTIME ?= 10s
-# -fuzzminimizetime bounds the minimisation of a crasher, so the budget holds.
-FUZZ := -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s
+# Budgets are counts of executions, not durations: a duration-bound run that
+# ends while the fuzzer minimises a new input fails with "context deadline
+# exceeded" on a loaded machine (seen twice on FuzzDecode), a count-bound one
+# ends between executions. -fuzzminimizetime bounds each minimisation alike.
+FUZZTIME ?= 50000x
+FUZZ := -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 200x
 
 .PHONY: all build deps deps-demo test vet unit race fuzz demo jaeger jaeger-build jaeger-start jaeger-stop bench bench-smoke clean
 
