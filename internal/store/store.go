@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
@@ -124,19 +125,22 @@ func (s *Store) Finish(ctx context.Context, id string, status Status, address, e
 	return s.End(ctx, id, End{Status: status, Address: address, Error: errMsg})
 }
 
-// End records the end of an escrow with where and why it failed. An escrow
-// that is already final is left alone (ErrFinal).
+// End records the end of an escrow's setup with where and why it failed,
+// or, ready, its address and wallet files. An escrow whose setup has
+// already ended is left alone (ErrFinal).
 func (s *Store) End(ctx context.Context, id string, end End) error {
-	if !end.Status.Final() {
-		return fmt.Errorf("finish escrow %s: status %q is not final", id, end.Status)
+	if end.Status != StatusReady && end.Status != StatusFailed {
+		return fmt.Errorf("finish escrow %s: status %q is not an end of the setup (ready or failed)", id, end.Status)
 	}
 	f := end.Failure
 	res, err := s.db.ExecContext(ctx, `UPDATE escrows
 		SET status = ?, multisig_address = ?, error = ?, finished_at = ?,
-			fail_phase = ?, fail_role = ?, fail_round = ?, fail_operation = ?, fail_kind = ?, cause = ?
+			fail_phase = ?, fail_role = ?, fail_round = ?, fail_operation = ?, fail_kind = ?, cause = ?,
+			wallet_buyer = ?, wallet_vendor = ?, wallet_arbiter = ?
 		WHERE id = ? AND status IN ('pending','running')`,
 		string(end.Status), end.Address, end.Error, time.Now().UnixNano(),
-		string(f.Phase), string(f.Role), int(f.Round), f.Operation, string(f.Kind), end.Cause, id)
+		string(f.Phase), string(f.Role), int(f.Round), f.Operation, string(f.Kind), end.Cause,
+		end.Wallets[escrow.Buyer], end.Wallets[escrow.Vendor], end.Wallets[escrow.Arbiter], id)
 	if err != nil {
 		return fmt.Errorf("finish escrow %s: %w", id, err)
 	}
@@ -159,12 +163,20 @@ func (s *Store) checkChanged(ctx context.Context, res sql.Result, id, op string)
 	return fmt.Errorf("%s escrow %s: %w", op, id, ErrFinal)
 }
 
-const columns = `id, trace_id, buyer_id, vendor_id, amount, status, multisig_address, error, created_at, finished_at,
-	fail_phase, fail_role, fail_round, fail_operation, fail_kind, cause`
+// columns are an escrow's and its payout's (NULL when it has none), from
+// escrows e LEFT JOIN payouts p.
+const columns = `e.id, e.trace_id, e.buyer_id, e.vendor_id, e.amount, e.status, e.multisig_address, e.error,
+	e.created_at, e.finished_at, e.fail_phase, e.fail_role, e.fail_round, e.fail_operation, e.fail_kind, e.cause,
+	e.buyer_address, e.vendor_address, e.wallet_buyer, e.wallet_vendor, e.wallet_arbiter,
+	e.balance, e.unlocked_balance, e.funded_at, e.last_phase, e.last_step, e.last_role, e.last_message,
+	p.phase, p.winner, p.to_role, p.payee_address, p.stage, p.tx_hashes, p.amount, p.fee, p.height,
+	p.started_at, p.updated_at, p.finished_at`
+
+const fromEscrows = ` FROM escrows e LEFT JOIN payouts p ON p.escrow_id = e.id`
 
 // Get returns one escrow, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id string) (Escrow, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM escrows WHERE id = ?`, id)
+	row := s.db.QueryRowContext(ctx, `SELECT `+columns+fromEscrows+` WHERE e.id = ?`, id)
 	e, err := scan(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Escrow{}, fmt.Errorf("escrow %s: %w", id, ErrNotFound)
@@ -183,8 +195,8 @@ func (s *Store) List(ctx context.Context, status Status, limit int) ([]Escrow, e
 	if limit <= 0 {
 		return nil, fmt.Errorf("list escrows: limit %d, want > 0", limit)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+` FROM escrows
-		WHERE ? = '' OR status = ? ORDER BY created_at DESC, id LIMIT ?`, string(status), string(status), limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+fromEscrows+`
+		WHERE ? = '' OR e.status = ? ORDER BY e.created_at DESC, e.id LIMIT ?`, string(status), string(status), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list escrows: %w", err)
 	}
@@ -215,6 +227,7 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 // MarkInterrupted fails every pending or running escrow with ReasonInterrupted.
 // Call it once at start-up, before any escrow is submitted: whatever is in
 // flight then was left by a process that stopped without finishing it.
+// Escrows paying out are not touched: their payouts are resumed (PayingOut).
 func (s *Store) MarkInterrupted(ctx context.Context) (int, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE escrows SET status = 'failed', error = ?, finished_at = ?
 		WHERE status IN ('pending','running')`, ReasonInterrupted, time.Now().UnixNano())
@@ -232,34 +245,96 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scan(r scanner) (Escrow, error) {
 	var (
-		e        Escrow
-		amount   string
-		status   string
-		created  int64
-		finished sql.NullInt64
-		f        struct{ phase, role, op, kind string }
-		round    int
+		e         Escrow
+		amount    string
+		status    string
+		created   int64
+		finished  sql.NullInt64
+		f         struct{ phase, role, op, kind string }
+		round     int
+		wallets   [escrow.Participants]string
+		bal, ubal string
+		funded    sql.NullInt64
+		last      struct{ phase, step, role string }
+		p         struct {
+			phase, winner, toRole, address, stage, hashes, amount, fee sql.NullString
+			height, started, updated, finished                         sql.NullInt64
+		}
 	)
 	if err := r.Scan(&e.ID, &e.TraceID, &e.BuyerID, &e.VendorID, &amount, &status,
 		&e.MultisigAddress, &e.Error, &created, &finished,
-		&f.phase, &f.role, &round, &f.op, &f.kind, &e.Cause); err != nil {
+		&f.phase, &f.role, &round, &f.op, &f.kind, &e.Cause,
+		&e.BuyerAddress, &e.VendorAddress, &wallets[0], &wallets[1], &wallets[2],
+		&bal, &ubal, &funded, &last.phase, &last.step, &last.role, &e.LastError.Message,
+		&p.phase, &p.winner, &p.toRole, &p.address, &p.stage, &p.hashes, &p.amount, &p.fee, &p.height,
+		&p.started, &p.updated, &p.finished); err != nil {
 		return Escrow{}, err
 	}
 	e.Failure = Failure{Phase: escrow.Phase(f.phase), Role: escrow.Role(f.role), Round: escrow.Round(round),
 		Operation: f.op, Kind: escrow.Kind(f.kind)}
-	a, err := strconv.ParseUint(amount, 10, 64)
-	if err != nil {
-		return Escrow{}, fmt.Errorf("escrow %s: stored amount %q: %w", e.ID, amount, err)
+	e.LastError.Phase, e.LastError.Step, e.LastError.Role = escrow.Phase(last.phase), last.step, escrow.Role(last.role)
+	var err error
+	if e.Amount, err = parseAmount(e.ID, "amount", amount); err != nil {
+		return Escrow{}, err
 	}
-	e.Amount = a
+	if e.Balance, err = parseAmount(e.ID, "balance", bal); err != nil {
+		return Escrow{}, err
+	}
+	if e.UnlockedBalance, err = parseAmount(e.ID, "unlocked balance", ubal); err != nil {
+		return Escrow{}, err
+	}
 	e.Status = Status(status)
 	e.CreatedAt = time.Unix(0, created).UTC()
-	if finished.Valid {
-		t := time.Unix(0, finished.Int64).UTC()
-		e.FinishedAt = &t
+	e.FinishedAt = timeOf(finished)
+	e.FundedAt = timeOf(funded)
+	if wallets != ([escrow.Participants]string{}) {
+		e.Wallets = map[escrow.Role]string{}
+		for i, r := range escrow.Roles {
+			e.Wallets[r] = wallets[i]
+		}
+	}
+	if p.phase.Valid {
+		po := &Payout{
+			Phase: escrow.Phase(p.phase.String), Winner: escrow.Role(p.winner.String), ToRole: escrow.Role(p.toRole.String),
+			PayeeAddress: p.address.String, Stage: Stage(p.stage.String), TxHashes: splitHashes(p.hashes.String),
+			Height: uint64(p.height.Int64), StartedAt: time.Unix(0, p.started.Int64).UTC(),
+			UpdatedAt: time.Unix(0, p.updated.Int64).UTC(), FinishedAt: timeOf(p.finished),
+		}
+		if po.Amount, err = parseAmount(e.ID, "payout amount", p.amount.String); err != nil {
+			return Escrow{}, err
+		}
+		if po.Fee, err = parseAmount(e.ID, "payout fee", p.fee.String); err != nil {
+			return Escrow{}, err
+		}
+		e.Payout = po
 	}
 	return e, nil
 }
+
+func parseAmount(id, what, s string) (uint64, error) {
+	a, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("escrow %s: stored %s %q: %w", id, what, s, err)
+	}
+	return a, nil
+}
+
+func timeOf(ns sql.NullInt64) *time.Time {
+	if !ns.Valid {
+		return nil
+	}
+	t := time.Unix(0, ns.Int64).UTC()
+	return &t
+}
+
+func splitHashes(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+func amountText(a uint64) string { return strconv.FormatUint(a, 10) }
 
 // isDuplicate reports whether err is SQLite refusing a second row with the same primary key.
 func isDuplicate(err error) bool {
