@@ -64,7 +64,33 @@ type Config struct {
 	// is final, and its answer is stored with the escrow's end, so that no
 	// list has to read trace files. nil diagnoses nothing.
 	Diagnose func(ctx context.Context, escrowID string) (cause string)
-	Logger   *slog.Logger
+
+	// Payer funds and pays escrows out (*multisig.Payer). nil means escrowd
+	// runs without a daemon (--offline): setups only; Fund and Payout
+	// answer ErrOffline. Its PayoutConfig.Journal must be this Service
+	// (Service.Record), or a crash mid-payout cannot be resumed.
+	Payer Payer
+	// Faucet is the regtest dev faucet (*chain.Faucet); nil on any other
+	// network, and then Fund answers ErrNoFaucet.
+	Faucet Faucet
+	// Chain is the daemon (*chain.Client): a payout's confirmations. nil
+	// when offline.
+	Chain ChainInfo
+	// ValidateAddress checks a payee address against the network's rules
+	// (prefix, checksum); nil accepts any address of Monero's form.
+	ValidateAddress func(addr string) error
+	// FundingPoll is how often the ready escrows' wallets are checked for
+	// their funds; default 5 s.
+	FundingPoll time.Duration
+	// PayoutRetry is the pause between attempts to finish a payout whose
+	// transaction may have been sent (it is never started again, only
+	// resumed); default 10 s.
+	PayoutRetry time.Duration
+	// OnRecord is called after the store kept a payout's write-ahead
+	// record at stage (a hook for fault injection); nil for none.
+	OnRecord func(escrowID string, stage multisig.PayoutStage)
+
+	Logger *slog.Logger
 }
 
 // Service runs escrows. It is safe for concurrent use.
@@ -77,10 +103,28 @@ type Service struct {
 	cancelRuns context.CancelFunc
 	runs       sync.WaitGroup
 
+	// payCtx is the parent of every payout; cancelPayouts stops them at
+	// shutdown, after the grace (see Shutdown).
+	payCtx        context.Context
+	cancelPayouts context.CancelFunc
+	payouts       sync.WaitGroup
+
+	// watchCancel stops the funding watcher; watching counts it.
+	watchCancel context.CancelFunc
+	watching    sync.WaitGroup
+	poke        chan struct{} // asks the watcher for a check now
+
+	checkMu sync.Mutex // one funding check at a time: an escrow's wallet is opened once
+	addrMu  sync.Mutex // address checks and writes, one at a time
+
 	mu       sync.Mutex
 	inFlight map[string]chan struct{} // closed when the escrow's end is recorded
 	reserved int                      // admitted but not yet in inFlight
 	closing  bool
+	paying   int                      // payouts running
+	funding  map[string]bool          // escrows the faucet is paying now
+	changes  map[string]chan struct{} // closed when the escrow changes (waitUntil)
+	watchOn  bool
 }
 
 // New returns a Service. It does not touch the store: call
@@ -101,16 +145,28 @@ func New(cfg Config) (*Service, error) {
 	if cfg.CancelGrace <= 0 {
 		cfg.CancelGrace = 10 * time.Second
 	}
+	if cfg.FundingPoll <= 0 {
+		cfg.FundingPoll = 5 * time.Second
+	}
+	if cfg.PayoutRetry <= 0 {
+		cfg.PayoutRetry = 10 * time.Second
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	payCtx, cancelPayouts := context.WithCancel(context.Background())
 	return &Service{
-		cfg:        cfg,
-		logger:     cfg.Logger,
-		runCtx:     ctx,
-		cancelRuns: cancel,
-		inFlight:   map[string]chan struct{}{},
+		cfg:           cfg,
+		logger:        cfg.Logger,
+		runCtx:        ctx,
+		cancelRuns:    cancel,
+		payCtx:        payCtx,
+		cancelPayouts: cancelPayouts,
+		poke:          make(chan struct{}, 1),
+		inFlight:      map[string]chan struct{}{},
+		funding:       map[string]bool{},
+		changes:       map[string]chan struct{}{},
 	}, nil
 }
 
@@ -120,6 +176,9 @@ func New(cfg Config) (*Service, error) {
 // The span in ctx (the HTTP request's) is linked from the escrow's trace.
 func (s *Service) Submit(ctx context.Context, req Request) (store.Escrow, error) {
 	if err := req.Validate(); err != nil {
+		return store.Escrow{}, err
+	}
+	if err := s.checkAddresses(req.BuyerAddress, req.VendorAddress, ""); err != nil {
 		return store.Escrow{}, err
 	}
 	if err := s.admit(); err != nil {
@@ -179,6 +238,7 @@ func (s *Service) create(ctx context.Context, req Request) (store.Escrow, error)
 	e := store.Escrow{
 		ID: id, TraceID: traceID,
 		BuyerID: req.BuyerID, VendorID: req.VendorID, Amount: req.Amount,
+		BuyerAddress: req.BuyerAddress, VendorAddress: req.VendorAddress,
 		Status: store.StatusPending, CreatedAt: time.Now().UTC(),
 	}
 	if err := s.cfg.Store.Create(ctx, e); err != nil {
@@ -195,6 +255,7 @@ func (s *Service) run(ctx context.Context, e store.Escrow, done chan struct{}) {
 		delete(s.inFlight, e.ID)
 		s.mu.Unlock()
 		close(done)
+		s.changed(e.ID)
 	}()
 	log := s.logger.With("escrow_id", e.ID)
 
@@ -208,7 +269,7 @@ func (s *Service) run(ctx context.Context, e store.Escrow, done chan struct{}) {
 		res, err := s.runSetup(ctx, e)
 		switch {
 		case err == nil:
-			end.Status, end.Address = store.StatusReady, res.Address
+			end.Status, end.Address, end.Wallets = store.StatusReady, res.Address, res.Wallets
 			log.Info("escrow ready", "duration", time.Since(start))
 		case ctx.Err() != nil:
 			// Cancelled by Shutdown after its grace period: the coordinator's
@@ -312,29 +373,45 @@ func (s *Service) InFlight() int {
 	return len(s.inFlight) + s.reserved
 }
 
-// Shutdown stops accepting escrows and lets the running ones finish until ctx
-// is done; then it cancels them, and each is recorded failed with
-// ReasonShutdown as its runner returns. It returns once every run has ended
-// and been recorded; the error says how many had to be cancelled.
+// Shutdown stops accepting escrows and payouts, stops the funding watcher,
+// and lets the running setups and payouts finish until ctx is done. Then
+// it cancels them: each cancelled setup is recorded failed with
+// ReasonShutdown as its runner returns; a cancelled payout is left
+// paying_out, as a crash would leave it, and Recover resumes it at the next
+// start (from its write-ahead record: a signed transaction is submitted or
+// found, never signed again; an unsigned one starts again from fresh
+// multisig info). Cancelling a payout mid-submit is safe for that reason,
+// but Shutdown prefers to let it finish: ctx is the grace it gets. It
+// returns once every setup has ended and been recorded and every payout
+// goroutine has returned (or CancelGrace passed after the cancel); the
+// error says how many were cancelled.
 func (s *Service) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
 	s.mu.Unlock()
+	s.stopWatcher()
 
 	all := make(chan struct{})
 	go func() {
 		s.runs.Wait()
+		s.payouts.Wait()
 		close(all)
 	}()
 	select {
 	case <-all:
 		s.cancelRuns()
+		s.cancelPayouts()
 		return nil
 	case <-ctx.Done():
 	}
 	n := s.InFlight()
-	s.logger.Warn("shutdown timeout: cancelling running escrows", "escrows", n)
+	s.mu.Lock()
+	paying := s.paying
+	s.mu.Unlock()
+	s.logger.Warn("shutdown timeout: cancelling running escrows and payouts (payouts are resumed at the next start)",
+		"escrows", n, "payouts", paying)
 	s.cancelRuns()
+	s.cancelPayouts()
 	// The coordinator returns promptly on cancellation (its wallet calls
 	// take ctx); waiting for it is what lets each end be recorded. A runner
 	// that ignores cancellation is given CancelGrace, then its escrow is
@@ -359,5 +436,5 @@ func (s *Service) Shutdown(ctx context.Context) error {
 			}
 		}
 	}
-	return fmt.Errorf("shutdown: %d escrows cancelled: %w", n, ctx.Err())
+	return fmt.Errorf("shutdown: %d escrows and %d payouts cancelled: %w", n, paying, ctx.Err())
 }

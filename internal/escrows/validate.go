@@ -29,6 +29,10 @@ type Request struct {
 	VendorID string
 	// Amount is in atomic units (piconero), 1..MaxAmount.
 	Amount uint64
+	// BuyerAddress and VendorAddress are where a refund and a release go
+	// (JSON buyer_address, vendor_address). Either may be left empty and
+	// set once later (Service.SetAddresses); both are needed before a payout.
+	BuyerAddress, VendorAddress string
 }
 
 // Validate checks a request before anything is stored.
@@ -46,6 +50,50 @@ func (r Request) Validate() error {
 	}
 	if r.Amount == 0 {
 		return &ValidationError{Field: "amount", Reason: "must be at least 1 atomic unit"}
+	}
+	return checkAddressPair(r.BuyerAddress, r.VendorAddress)
+}
+
+// MaxAddressLen bounds an address's length: Monero's longest (an integrated
+// address) is 106 characters.
+const MaxAddressLen = 128
+
+const base58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+// checkAddressForm checks what every Monero address is, on any network:
+// base58 text of a bounded length. The network's own rules (prefix,
+// checksum) are Config.ValidateAddress's.
+func checkAddressForm(field, addr string) error {
+	switch {
+	case addr == "":
+		return &ValidationError{Field: field, Reason: "must not be empty"}
+	case len(addr) > MaxAddressLen:
+		return &ValidationError{Field: field, Reason: fmt.Sprintf("is %d characters long, at most %d allowed", len(addr), MaxAddressLen)}
+	}
+	for i := 0; i < len(addr); i++ {
+		if !strings.ContainsRune(base58, rune(addr[i])) {
+			return &ValidationError{Field: field, Reason: "is not a Monero address: only base58 characters (1-9, A-Z, a-z but 0, O, I, l)"}
+		}
+	}
+	return nil
+}
+
+// checkAddressPair checks the addresses given (an empty one is not given)
+// and that the buyer's and the vendor's differ: a payout must go to the
+// party it is for.
+func checkAddressPair(buyer, vendor string) error {
+	if buyer != "" {
+		if err := checkAddressForm("buyer_address", buyer); err != nil {
+			return err
+		}
+	}
+	if vendor != "" {
+		if err := checkAddressForm("vendor_address", vendor); err != nil {
+			return err
+		}
+	}
+	if buyer != "" && buyer == vendor {
+		return &ValidationError{Field: "vendor_address", Reason: "must differ from buyer_address: a refund and a release go to different parties"}
 	}
 	return nil
 }

@@ -86,7 +86,8 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Create stores a new escrow. Its status must be pending; ErrExists when the ID is taken.
+// Create stores a new escrow, with the payee addresses it names. Its status
+// must be pending; ErrExists when the ID is taken.
 func (s *Store) Create(ctx context.Context, e Escrow) error {
 	if e.Status == "" {
 		e.Status = StatusPending
@@ -98,9 +99,10 @@ func (s *Store) Create(ctx context.Context, e Escrow) error {
 		e.CreatedAt = time.Now()
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO escrows
-		(id, trace_id, buyer_id, vendor_id, amount, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.TraceID, e.BuyerID, e.VendorID, strconv.FormatUint(e.Amount, 10), string(e.Status), e.CreatedAt.UnixNano())
+		(id, trace_id, buyer_id, vendor_id, amount, status, created_at, buyer_address, vendor_address)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.TraceID, e.BuyerID, e.VendorID, strconv.FormatUint(e.Amount, 10), string(e.Status), e.CreatedAt.UnixNano(),
+		e.BuyerAddress, e.VendorAddress)
 	if err != nil {
 		if isDuplicate(err) {
 			return fmt.Errorf("create escrow %s: %w", e.ID, ErrExists)

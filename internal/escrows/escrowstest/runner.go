@@ -1,6 +1,7 @@
 // Package escrowstest is the test kit of the escrow service: a Runner that
-// stands in for the multisig coordinator, for the tests of the service and
-// of what serves it (the API, the pages).
+// stands in for the multisig coordinator, and a Ledger whose Payer, Faucet
+// and chain stand in for the payer, the regtest faucet and the daemon, for
+// the tests of the service and of what serves it (the API, the pages).
 package escrowstest
 
 import (
@@ -13,7 +14,7 @@ import (
 // Runner stands in for *multisig.Coordinator (escrows.Runner). Each Run
 // reports its escrow on Started (when not nil), then waits for Release (when
 // not nil) or its ctx, then answers with Fn, or by default succeeds with the
-// address "4addr"+ID. It is safe for concurrent use; set its fields before
+// address AddressPrefix+ID. It is safe for concurrent use; set its fields before
 // the first Run.
 type Runner struct {
 	// Started receives each escrow as its Run begins; Run blocks while it is
@@ -68,8 +69,12 @@ func (r *Runner) Run(ctx context.Context, e multisig.Escrow) (multisig.Result, e
 	if r.Fn != nil {
 		return r.Fn(ctx, e)
 	}
-	return multisig.Result{Address: "4addr" + e.ID}, nil
+	return multisig.Result{Address: AddressPrefix + e.ID}, nil
 }
+
+// AddressPrefix begins the multisig address the Runner gives an escrow by
+// default (AddressPrefix + its ID): what the Ledger's faucet pays.
+const AddressPrefix = "4addr"
 
 // Contexts are the contexts Run was called with, in order.
 func (r *Runner) Contexts() []context.Context {
