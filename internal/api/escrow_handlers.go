@@ -59,7 +59,7 @@ func (h *handlers) initEscrow(c echo.Context) error {
 		}
 	}
 	code := http.StatusAccepted
-	if e.Status.Final() {
+	if e.Status.SetupEnded() {
 		code = http.StatusOK
 	}
 	return c.JSON(code, viewOf(e))
@@ -143,7 +143,7 @@ func (h *handlers) getTrace(c echo.Context) error {
 	}
 	f, err := openTraceFile(h.cfg.TracesDir, name)
 	switch {
-	case isMissing(err) && !e.Status.Final():
+	case isMissing(err) && !e.Status.SetupEnded():
 		return fail(http.StatusNotFound, "no trace file for escrow %s yet: it is %s, its trace is written as it ends", e.ID, e.Status)
 	case isMissing(err):
 		return fail(http.StatusNotFound, "no trace file for escrow %s (%s) in the traces directory: it was not traced or the file was removed", e.ID, name)

@@ -38,7 +38,7 @@ func (s uiSource) List(ctx context.Context, limit int) ([]ui.Entry, error) {
 	out := make([]ui.Entry, len(list))
 	for i, e := range list {
 		out[i] = ui.Entry{EscrowID: e.ID, TraceID: e.TraceID, Status: string(e.Status), Error: e.Error,
-			Kind: string(e.Failure.Kind), Cause: e.Cause, Traced: s.tracesDir != "" && e.Status.Final(), CreatedAt: e.CreatedAt}
+			Kind: string(e.Failure.Kind), Cause: e.Cause, Traced: s.tracesDir != "" && e.Status.SetupEnded(), CreatedAt: e.CreatedAt}
 	}
 	return out, nil
 }

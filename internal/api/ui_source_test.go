@@ -30,7 +30,7 @@ func storeWith(t *testing.T, escrows ...store.Escrow) *store.Store {
 		if err := st.Create(ctx, e); err != nil {
 			t.Fatal(err)
 		}
-		if final.Final() {
+		if final.SetupEnded() {
 			if err := st.Finish(ctx, e.ID, final, "", msg); err != nil {
 				t.Fatal(err)
 			}

@@ -134,7 +134,7 @@ func TestShutdownWaitsForEveryAdmittedEscrow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !e.Status.Final() {
+			if !e.Status.SetupEnded() {
 				t.Fatalf("loop %d: escrow %s is %s after Shutdown returned", i, id, e.Status)
 			}
 		}
