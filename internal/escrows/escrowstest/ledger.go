@@ -276,12 +276,12 @@ func (p *Payer) Pay(ctx context.Context, req multisig.PayoutRequest) (multisig.P
 	if failAt == "journal" {
 		return multisig.PayoutResult{}, fail("sign", "", "journal", errors.New("journal refused"))
 	}
-	hash := hashFor(req.EscrowID)
+	hash := TxHashFor(req.EscrowID)
 	signed := multisig.PayoutRecord{Stage: multisig.StageSigned, TxSet: "signed-" + req.EscrowID, TxHashes: []string{hash}, Amount: amount, Fee: l.fee}
 	if err := p.record(ctx, req, signed); err != nil {
 		return multisig.PayoutResult{}, fail("sign", "", "journal", err)
 	}
-	height := l.send(req.EscrowID, hash)
+	height := l.Send(req.EscrowID, hash)
 	if failAt == "submit" {
 		return multisig.PayoutResult{}, fail("submit", signers[1], "submit_multisig", errors.New("connection reset: the answer was lost"))
 	}
@@ -294,9 +294,9 @@ func (p *Payer) Pay(ctx context.Context, req multisig.PayoutRequest) (multisig.P
 	return multisig.PayoutResult{TxHash: hash, TxHashes: []string{hash}, Amount: amount, Fee: l.fee, Payee: payee, Height: height}, nil
 }
 
-// hashFor is the payout transaction of an escrow: the same for every
-// attempt, as the same signed set always is.
-func hashFor(escrowID string) string {
+// TxHashFor is the payout transaction of an escrow on the ledger: the same
+// for every attempt, as the same signed set always is.
+func TxHashFor(escrowID string) string {
 	var h uint64 = 14695981039346656037
 	for i := 0; i < len(escrowID); i++ {
 		h = (h ^ uint64(escrowID[i])) * 1099511628211
@@ -304,9 +304,9 @@ func hashFor(escrowID string) string {
 	return fmt.Sprintf("%016x%048x", h, 0xfeed)
 }
 
-// send puts the escrow's payout in the pool once (a second submit of the
+// Send puts the escrow's payout in the pool once (a second submit of the
 // same set adds nothing) and empties its wallet; it returns the height.
-func (l *Ledger) send(escrowID, hash string) uint64 {
+func (l *Ledger) Send(escrowID, hash string) uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if _, ok := l.txs[hash]; !ok {
@@ -334,7 +334,7 @@ func (p *Payer) Resume(ctx context.Context, req multisig.PayoutRequest, rec mult
 	if _, err := p.begin(ctx, req, true); err != nil {
 		return multisig.PayoutResult{}, &multisig.PayoutError{EscrowID: req.EscrowID, Phase: req.Phase, Step: "resume", Operation: "get_transactions", Err: err}
 	}
-	height := p.l.send(req.EscrowID, rec.TxHashes[0])
+	height := p.l.Send(req.EscrowID, rec.TxHashes[0])
 	if rec.Stage != multisig.StageSubmitted {
 		sub := rec
 		sub.Stage, sub.Height = multisig.StageSubmitted, height
