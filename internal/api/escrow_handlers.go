@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -62,7 +63,7 @@ func (h *handlers) initEscrow(c echo.Context) error {
 	if e.Status.SetupEnded() {
 		code = http.StatusOK
 	}
-	return c.JSON(code, viewOf(e))
+	return c.JSON(code, viewOf(e, nil))
 }
 
 // readBody reads at most MaxBodyBytes; more is refused with 413 before any
@@ -122,7 +123,7 @@ func (h *handlers) getEscrow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewOf(e))
+	return c.JSON(http.StatusOK, h.view(c.Request().Context(), e))
 }
 
 // getTrace is GET /api/escrow/:id/trace: the escrow's escrow_<id>.json. The
@@ -158,11 +159,20 @@ func (h *handlers) getTrace(c echo.Context) error {
 	return c.Stream(http.StatusOK, echo.MIMEApplicationJSON, f)
 }
 
+// statusList names every status, for the refusal of an unknown one.
+var statusList = func() string {
+	names := make([]string, len(store.Statuses))
+	for i, s := range store.Statuses {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
+}()
+
 // listEscrows is GET /api/escrows?status=&limit=.
 func (h *handlers) listEscrows(c echo.Context) error {
 	status := store.Status(c.QueryParam("status"))
 	if status != "" && !status.Valid() {
-		return fail(http.StatusBadRequest, "status=%.40q: want pending, running, ready or failed", string(status))
+		return fail(http.StatusBadRequest, "status=%.40q: want one of %s", string(status), statusList)
 	}
 	limit := defaultListLimit
 	if s := c.QueryParam("limit"); s != "" {
@@ -178,7 +188,7 @@ func (h *handlers) listEscrows(c echo.Context) error {
 	}
 	out := listView{Escrows: make([]escrowView, 0, len(list)), Count: len(list)}
 	for _, e := range list {
-		out.Escrows = append(out.Escrows, viewOf(e))
+		out.Escrows = append(out.Escrows, viewOf(e, nil))
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -39,5 +39,5 @@ func ExampleNew() {
 	}
 	// Output:
 	// 400 {"error":"amount: must be at least 1 atomic unit"}
-	// 400 {"error":"unknown field \"memo\": the fields are buyer_id, vendor_id, amount"}
+	// 400 {"error":"unknown field \"memo\": the fields are buyer_id, vendor_id, amount, buyer_address, vendor_address"}
 }

@@ -25,6 +25,11 @@ import (
 // 0 < amount <= escrows.MaxAmount (Monero's money supply, the uint64 maximum).
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
+// addressPattern is a Monero address's form on any network: base58 (no 0,
+// O, I, l), at most 128 characters; the network's own rules are the
+// service's Config.ValidateAddress.
+var addressPattern = regexp.MustCompile(`^[1-9A-HJ-NP-Za-km-z]{1,128}$`)
+
 // fuzzOutside is what a file outside the traces directory holds; no answer of
 // the API may ever contain it.
 const fuzzOutside = "OUTSIDE-THE-TRACES-DIRECTORY"
@@ -157,8 +162,8 @@ func FuzzInitRequest(f *testing.F) {
 		if err := json.Unmarshal(body, &fields); err != nil {
 			t.Fatalf("accepted a body that is not one JSON object: %v", err)
 		}
-		if len(fields) != 3 {
-			t.Fatalf("accepted %d distinct fields, want 3: %q", len(fields), body)
+		if len(fields) < 3 || len(fields) > 5 {
+			t.Fatalf("accepted %d distinct fields, want the 3 required and at most the 2 addresses: %q", len(fields), body)
 		}
 		var buyer, vendor string
 		if json.Unmarshal(fields["buyer_id"], &buyer) != nil || buyer != req.BuyerID ||
@@ -167,6 +172,24 @@ func FuzzInitRequest(f *testing.F) {
 		}
 		if got := string(fields["amount"]); got != strconv.FormatUint(req.Amount, 10) {
 			t.Fatalf("decoded amount %d from %s", req.Amount, got)
+		}
+		// Addresses: absent, or base58 text of at most 128 characters, the
+		// same as encoding/json reads, and never the same for both.
+		for name, got := range map[string]string{"buyer_address": req.BuyerAddress, "vendor_address": req.VendorAddress} {
+			raw, ok := fields[name]
+			if !ok {
+				if got != "" {
+					t.Fatalf("decoded %s %q from a body without it", name, got)
+				}
+				continue
+			}
+			var want string
+			if json.Unmarshal(raw, &want) != nil || want != got || !addressPattern.MatchString(got) {
+				t.Fatalf("decoded %s %q; encoding/json reads %s", name, got, raw)
+			}
+		}
+		if req.BuyerAddress != "" && req.BuyerAddress == req.VendorAddress {
+			t.Fatalf("accepted the same address for both: %q", req.BuyerAddress)
 		}
 
 		if rec.Code != http.StatusAccepted {

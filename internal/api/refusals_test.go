@@ -121,7 +121,7 @@ func TestLookupRefusals(t *testing.T) {
 		{"unknown escrow", "/api/escrow/0b8e5d4e-0000-4000-8000-000000000000", 404, "unknown escrow id"},
 		{"unknown escrow trace", "/api/escrow/nope/trace", 404, "unknown escrow id"},
 		{"malformed id", "/api/escrow/a.b", 400, "malformed"},
-		{"bad status", "/api/escrows?status=done", 400, "want pending, running, ready or failed"},
+		{"bad status", "/api/escrows?status=done", 400, "want one of pending, running, ready, funded, paying_out, released, refunded, resolved, failed"},
 		{"bad limit", "/api/escrows?limit=0", 400, "limit"},
 		{"limit too big", "/api/escrows?limit=100000", 400, "limit"},
 		{"no such route", "/api/nothing", 404, "Not Found"},

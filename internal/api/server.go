@@ -14,13 +14,15 @@ import (
 
 	"github.com/escrowd/escrowd/internal/escrows"
 	"github.com/escrowd/escrowd/internal/ui"
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 // Limits of the API.
 const (
 	// MaxBodyBytes bounds a request body; a larger one is refused with 413.
 	MaxBodyBytes = 64 << 10
-	// DefaultMaxWait caps ?wait= on POST /api/escrow/init.
+	// DefaultMaxWait caps ?wait= on POST /api/escrow/init and the
+	// lifecycle's POSTs (fund, release, refund, resolve).
 	DefaultMaxWait = 10 * time.Minute
 	// Retry-After values, in seconds: an escrow takes 10-60 s, so a slot
 	// frees within about that; a restarting daemon takes longer.
@@ -122,6 +124,11 @@ func New(cfg Config) (http.Handler, error) {
 	g.GET("/escrow/:id", h.getEscrow)
 	g.GET("/escrow/:id/trace", h.getTrace)
 	g.GET("/escrows", h.listEscrows)
+	g.POST("/escrow/:id/addresses", h.setAddresses)
+	g.POST("/escrow/:id/fund", h.fund)
+	g.POST("/escrow/:id/release", h.payout(escrow.PhaseRelease))
+	g.POST("/escrow/:id/refund", h.payout(escrow.PhaseRefund))
+	g.POST("/escrow/:id/resolve", h.payout(escrow.PhaseResolve))
 
 	if cfg.Metrics != nil {
 		m := e.Group("/metrics")
