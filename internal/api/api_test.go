@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -20,6 +21,7 @@ import (
 	"github.com/escrowd/escrowd/internal/escrows"
 	"github.com/escrowd/escrowd/internal/escrows/escrowstest"
 	"github.com/escrowd/escrowd/internal/store"
+	"github.com/escrowd/escrowd/pkg/multisig"
 )
 
 type fixture struct {
@@ -30,6 +32,7 @@ type fixture struct {
 	tracesDir string
 	spans     *tracetest.InMemoryExporter
 	links     chan context.Context
+	ledger    *escrowstest.Ledger
 }
 
 type options struct {
@@ -41,6 +44,9 @@ type options struct {
 	proxies     []*net.IPNet
 	ui          bool
 	metrics     http.Handler
+	// money gives the service a ledger (payer, faucet, chain); noFaucet
+	// leaves its faucet out, as on a network other than regtest.
+	money, noFaucet bool
 }
 
 func newFixture(t *testing.T, o options) *fixture {
@@ -59,13 +65,32 @@ func newFixture(t *testing.T, o options) *fixture {
 		t.Fatal(err)
 	}
 	f.store = st
-	f.svc, err = escrows.New(escrows.Config{Store: st, Runner: f.runner, MaxInFlight: o.maxInFlight,
+	cfg := escrows.Config{Store: st, Runner: f.runner, MaxInFlight: o.maxInFlight,
 		Link: func(dst, src context.Context) context.Context {
-			f.links <- src
+			select {
+			case f.links <- src:
+			default:
+			}
 			return dst
-		}})
+		}}
+	if o.money {
+		f.ledger = escrowstest.NewLedger()
+		cfg.Payer, cfg.Chain, cfg.FundingPoll = f.ledger.Payer(), f.ledger, 10*time.Millisecond
+		if !o.noFaucet {
+			cfg.Faucet = f.ledger.Faucet()
+		}
+	}
+	f.svc, err = escrows.New(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.money {
+		f.ledger.Payer().Journal = multisig.JournalFunc(func(ctx context.Context, id string, rec multisig.PayoutRecord) error {
+			return f.svc.Record(ctx, id, rec)
+		})
+		if err := f.svc.Recover(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if o.tracesDir {
 		f.tracesDir = filepath.Join(dir, "traces")
