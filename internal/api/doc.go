@@ -1,5 +1,24 @@
 // Package api is escrowd's HTTP API (JSON over echo/v4): create an escrow,
-// read it, list escrows, fetch an escrow's trace file, and the health probes.
+// fund it and pay it out, read it, list escrows, fetch an escrow's trace
+// file, and the health probes.
+//
+// The escrow resource: POST /api/escrow/init takes buyer_id, vendor_id,
+// amount and, optionally, buyer_address and vendor_address (where a refund
+// and a release go; set later, once, with POST /api/escrow/:id/addresses;
+// each is fixed once set). POST /api/escrow/:id/fund (regtest only: the dev
+// faucet pays the amount and mines the blocks that unlock it), /release
+// (to the vendor), /refund (to the buyer) and /resolve {"winner":"buyer"|
+// "vendor"} take ?wait= as init does: 202 while in progress, 200 once done.
+// GET /api/escrow/:id shows status (pending, running, ready, funded,
+// paying_out, released, refunded, resolved, failed), the addresses,
+// balance and unlocked_balance while funded, payout {phase, to_role,
+// tx_hash, amount, fee, height, confirmations} and last_error {phase,
+// step, role, message} of a failed payout attempt (the escrow is funded
+// again and the payout can be asked again). GET /api/escrows?status=
+// filters on any status. Refusals change nothing and send nothing: 400 (a
+// bad body, address or winner), 404 (unknown escrow), 409 (not funded,
+// already paying or paid: answered with the escrow and its payout; an
+// address that is set; fund off regtest; no daemon), 503 (shutting down).
 //
 // New builds the handler from a Config. Every error is a JSON object
 // {"error": "..."} that says what is wrong; a refused request stores nothing.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/escrowd/escrowd/internal/store"
+	"github.com/escrowd/escrowd/pkg/chain"
 	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
@@ -322,4 +323,22 @@ func (s *Service) Recover(ctx context.Context) error {
 	}
 	s.startWatcher()
 	return nil
+}
+
+// PayoutTx is where the escrow's payout transaction is on the daemon (its
+// block height and confirmations once mined). ok is false when the escrow
+// has no payout transaction yet, when there is no daemon, or when the
+// daemon cannot say (the caller shows the stored payout alone).
+func (s *Service) PayoutTx(ctx context.Context, e store.Escrow) (st chain.TxStatus, ok bool) {
+	if s.cfg.Chain == nil || e.Payout == nil || e.Payout.TxHash() == "" {
+		return chain.TxStatus{}, false
+	}
+	sts, err := s.cfg.Chain.Transactions(ctx, e.Payout.TxHash())
+	if err != nil || len(sts) == 0 {
+		if err != nil {
+			s.logger.Debug("payout transaction status unavailable", "escrow_id", e.ID, "err", err)
+		}
+		return chain.TxStatus{}, false
+	}
+	return sts[0], true
 }
