@@ -205,9 +205,14 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 		return err
 	}
 	// ---- BEGIN money wiring (part 2 of 2): the payer's write-ahead journal
-	// is the service (it keeps the records in the store, then calls OnRecord).
+	// is the service (it keeps the records in the store, then calls OnRecord);
+	// then the payouts a stopped run left paying_out resume, and the funding
+	// watcher starts.
 	//
 	// m.Journal.Set(svc)
+	// if err := svc.Recover(ctx); err != nil {
+	// 	return fmt.Errorf("resume payouts: %w", err)
+	// }
 	// ---- END money wiring
 	var hosts []string
 	if host, _, err := net.SplitHostPort(cfg.Listen); err == nil && host != "" {
