@@ -52,7 +52,8 @@ start_escrowd() {
   PORT=$(free_port)
   API=http://127.0.0.1:$PORT
   mkdir -p "$OUT/$name"
-  ENABLE_INSTRUMENTATION=1 "$BIN/escrowd" --listen "127.0.0.1:$PORT" \
+  # --offline: the demo only sets escrows up, no chain (no monerod) is needed.
+  ENABLE_INSTRUMENTATION=1 "$BIN/escrowd" --listen "127.0.0.1:$PORT" --offline \
     --data-dir "$OUT/$name/data" --traces-dir "$OUT/$name/traces" "$@" \
     >"$OUT/$name/escrowd.log" 2>&1 &
   pid=$!

@@ -69,6 +69,17 @@ type config struct {
 	LogFormat        string
 	ShowVersion      bool
 
+	// The chain (chainconfig.go).
+	Network       string        // netRegtest (default), netStagenet or netMainnet
+	DaemonAddress string        // host:port of the user's own monerod; "" = embedded (regtest) or none (offline)
+	Offline       bool          // no daemon at all: setups only
+	MonerodBinary string        // "" = chain.DefaultBinary
+	PayoutMode    string        // payoutDefault or payoutNaive
+	FundingPoll   time.Duration // 0 = the escrows service's default
+	// FaultKillAfter is the test-only fault injection of
+	// ESCROWD_FAULT_KILL_AFTER_STAGE: "" = off.
+	FaultKillAfter multisig.PayoutStage
+
 	// source names where each setting came from, e.g. "--pool-size=2" or
 	// "ESCROWD_POOL_SIZE=2", so that an error says what to change.
 	source map[string]string
@@ -107,6 +118,12 @@ var settings = []setting{
 	{"shutdown-timeout", "ESCROWD_SHUTDOWN_TIMEOUT", "on SIGTERM/SIGINT, how long running escrows may take to finish before they are stopped and marked failed"},
 	{"master-secret-file", "ESCROWD_MASTER_SECRET_FILE", "file holding the master secret wallet passwords are derived from (>= 32 bytes, mode 0600; default <data-dir>/master.key, created at first start)"},
 	{"jaeger-ui", "ESCROWD_JAEGER_UI", "base URL of a Jaeger UI, e.g. http://127.0.0.1:16686: the /ui/ pages link each escrow to its trace there (\"\" = no links)"},
+	{"network", "ESCROWD_NETWORK", "the Monero network: regtest (escrowd runs its own monerod --regtest under <data-dir>/chain, with a dev faucet for POST /api/escrow/:id/fund), stagenet or mainnet (both need your own daemon: --daemon-address); payee addresses must be of this network (regtest's are mainnet's)"},
+	{"daemon-address", "ESCROWD_DAEMON_ADDRESS", "your own monerod's RPC, http://host:port (or host:port): no embedded daemon is started and escrowd checks at start that the daemon runs --network's chain; a faucet only on regtest"},
+	{"offline", "ESCROWD_OFFLINE", "no daemon at all: the wallet servers run --offline and escrows can be set up but never funded or paid out; true or false"},
+	{"monerod-binary", "ESCROWD_MONEROD_BINARY", "monerod executable for the embedded regtest daemon (a path, or a name looked up in PATH)"},
+	{"payout-mode", "ESCROWD_PAYOUT_MODE", "default, or naive: DELIBERATELY BROKEN payouts (multisig info imported without refresh, an export reused, the payout's checks skipped) to reproduce the stale-data bug of real marketplaces; never for real escrows"},
+	{"funding-poll", "ESCROWD_FUNDING_POLL", "how often the wallets of escrows waiting for funds are checked (default 5s)"},
 	{"log-level", "ESCROWD_LOG_LEVEL", "debug, info, warn or error"},
 	{"log-format", "ESCROWD_LOG_FORMAT", "text or json (one object per line; records of an escrow carry escrow_id, trace_id and span_id)"},
 }
@@ -127,6 +144,8 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (c
 		IdleTimeout:     defaultIdleTimeout,
 		LogLevel:        slog.LevelInfo,
 		LogFormat:       logs.FormatText,
+		Network:         netRegtest,
+		PayoutMode:      payoutDefault,
 		APIToken:        getenv("ESCROWD_API_TOKEN"),
 		source:          map[string]string{},
 	}
@@ -165,6 +184,9 @@ func parseConfig(args []string, getenv func(string) string, stdout io.Writer) (c
 			c.source[f.Name] = "--" + f.Name + "=" + redact(f.Name, f.Value.String())
 		}
 	})
+	if err := c.readFault(getenv); err != nil {
+		errs = append(errs, err)
+	}
 	if len(c.WalletRPC) > 0 {
 		logins, err := walletpool.LoadLogins(getenv(walletpool.LoginEnv), c.WalletRPCLogins)
 		if err != nil {
@@ -183,11 +205,14 @@ func usage(fs *flag.FlagSet, w io.Writer) {
 
 Usage: escrowd [flags]
 
-With no flags: serve on %s, start %d monero-wallet-rpc servers (leased mode),
-keep data under ./%s, write traces to ./traces when ENABLE_INSTRUMENTATION=1.
+With no flags: serve on %s, run a local Monero chain (monerod --regtest
+under ./%s/chain, loopback only, with a dev faucet), start %d monero-wallet-rpc
+servers on it (leased mode), keep data under ./%s, write traces to ./traces
+when ENABLE_INSTRUMENTATION=1. A real network: --network stagenet|mainnet with
+--daemon-address of your own monerod; setups only, no daemon: --offline.
 Every flag can be set by its environment variable; the flag wins.
 
-`, version, defaultListen, defaultPoolSize, defaultDataDir)
+`, version, defaultListen, defaultDataDir, defaultPoolSize, defaultDataDir)
 	for _, s := range settings {
 		f := fs.Lookup(s.flag)
 		def := ""
@@ -214,6 +239,7 @@ Environment only:
   ESCROWD_TRACE_FILES=0, ESCROWD_TRACE_OTLP_SECTION=1   trace file options
 
 API: POST /api/escrow/init, GET /api/escrow/:id, GET /api/escrow/:id/trace,
+     POST /api/escrow/:id/fund (regtest), /release, /refund, /resolve,
      GET /api/escrows?status=&limit=, GET /healthz, GET /readyz, GET /metrics (Prometheus)
 Pages (open http://<listen>/ui/ in a browser): /ui/ recent escrows, /ui/escrow/:id one escrow's
      trace, /ui/diff?a=&b= two escrows compared; they need traces (ENABLE_INSTRUMENTATION=1)
@@ -233,7 +259,7 @@ type value struct {
 }
 
 // IsBoolFlag lets --behind-tls-proxy stand alone (flag.Value's boolFlag).
-func (v *value) IsBoolFlag() bool { return v.name == "behind-tls-proxy" }
+func (v *value) IsBoolFlag() bool { return v.name == "behind-tls-proxy" || v.name == "offline" }
 
 func (v *value) Set(s string) error {
 	err := v.set(s)
@@ -342,6 +368,8 @@ func (v *value) set(s string) error {
 		return setDuration(&c.ReadTimeout, s)
 	case "idle-timeout":
 		return setDuration(&c.IdleTimeout, s)
+	case "network", "daemon-address", "offline", "monerod-binary", "payout-mode", "funding-poll":
+		return v.setChain(s)
 	case "log-level":
 		var l slog.Level
 		if err := l.UnmarshalText([]byte(s)); err != nil {
@@ -430,6 +458,8 @@ func (v *value) String() string {
 		return c.ReadTimeout.String()
 	case "idle-timeout":
 		return c.IdleTimeout.String()
+	case "network", "daemon-address", "offline", "monerod-binary", "payout-mode", "funding-poll":
+		return v.chainString()
 	case "log-level":
 		return c.LogLevel.String()
 	case "log-format":
@@ -464,7 +494,7 @@ func parseProxy(s string) (*net.IPNet, error) {
 }
 
 func redact(name, v string) string {
-	if name != "wallet-rpc" && name != "jaeger-ui" {
+	if name != "wallet-rpc" && name != "jaeger-ui" && name != "daemon-address" {
 		return v
 	}
 	parts := strings.Split(v, ",")
@@ -505,6 +535,18 @@ func (c config) servers() int {
 	return c.PoolSize
 }
 
+// embeddedServers is how many wallet servers escrowd starts itself: the
+// escrows' and, on regtest, the faucet's.
+func (c config) embeddedServers() int {
+	if len(c.WalletRPC) > 0 {
+		return 0
+	}
+	if c.hasFaucet() {
+		return c.servers() + 1
+	}
+	return c.servers()
+}
+
 // maxInFlight is the admission limit: four escrows per three servers, so a
 // few queue behind the ones that run without the queue growing unbounded.
 func (c config) maxInFlight() int {
@@ -543,8 +585,12 @@ func (c config) validate() error {
 	if c.TLSCert != "" && c.BehindTLSProxy {
 		add("%s with %s: escrowd serves TLS itself or sits behind a TLS proxy, not both", c.where("tls-cert", "--tls-cert"), c.where("behind-tls-proxy", "--behind-tls-proxy"))
 	}
-	if !c.WalletRPCPorts.IsZero() && len(c.WalletRPC) == 0 && c.WalletRPCPorts.Size() < c.servers() {
-		add("%s: %d ports for %d embedded wallet servers; give at least %d ports", c.where("wallet-rpc-ports", "--wallet-rpc-ports"), c.WalletRPCPorts.Size(), c.servers(), c.servers())
+	if n := c.embeddedServers(); !c.WalletRPCPorts.IsZero() && len(c.WalletRPC) == 0 && c.WalletRPCPorts.Size() < n {
+		faucet := ""
+		if c.hasFaucet() {
+			faucet = " (one is the regtest faucet's)"
+		}
+		add("%s: %d ports for %d embedded wallet servers%s; give at least %d ports", c.where("wallet-rpc-ports", "--wallet-rpc-ports"), c.WalletRPCPorts.Size(), n, faucet, n)
 	}
 	if c.ReadTimeout <= 0 {
 		add("%s: must be positive, e.g. 20s", c.where("read-timeout", "--read-timeout"))
@@ -596,6 +642,7 @@ func (c config) validate() error {
 			add("%s: %v", c.where("jaeger-ui", "--jaeger-ui"), err)
 		}
 	}
+	errs = append(errs, c.validateChain()...)
 	return errors.Join(errs...)
 }
 

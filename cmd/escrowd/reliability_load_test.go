@@ -38,7 +38,7 @@ const (
 )
 
 // loadArgs are the daemon's settings for the load, for the binary and in-process alike.
-var loadArgs = []string{"--pool-size", "3", "--max-in-flight", strconv.Itoa(loadMaxInFlight), "--shutdown-timeout", "30s"}
+var loadArgs = []string{"--offline", "--pool-size", "3", "--max-in-flight", strconv.Itoa(loadMaxInFlight), "--shutdown-timeout", "30s"}
 
 // burstResult is one request's answer.
 type burstResult struct {

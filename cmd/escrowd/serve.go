@@ -97,9 +97,22 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 		return err
 	}
 
-	servers, err := startServers(ctx, cfg, logger, push)
+	// The chain before the wallet servers that use it; its stop is pushed
+	// first, so it runs last: escrows, then wallet servers, then monerod.
+	chainRun, err := startChain(ctx, cfg, logger, push)
 	if err != nil {
 		return err
+	}
+	servers, err := startServers(ctx, cfg, chainRun.daemonAddress(), logger, push)
+	if err != nil {
+		return err
+	}
+	var faucet *devFaucet
+	if cfg.hasFaucet() {
+		// The last server is the faucet's own, outside the pool.
+		faucet = startFaucet(servers[len(servers)-1], chainRun.client, secret, logger)
+		servers = servers[:len(servers)-1]
+		push("stop faucet priming", faucet.stop)
 	}
 
 	tp, err := trace.Setup(ctx, tcfg)
@@ -128,7 +141,8 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 		Observer: rec.Observer(tp.Observer()), Middleware: metrics.Chain(tp.Middleware(), rec.Middleware()),
 		Logger: logger,
 	}
-	ready := func() bool { return servers[0].Healthy() }
+	serversReady := func() bool { return servers[0].Healthy() }
+	var leased *walletpool.Pool
 	if cfg.Mode == multisig.ModeLeased {
 		pool, reserve, err := leasedPool(cfg, servers, secret, logger)
 		if err != nil {
@@ -149,7 +163,7 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 				return fmt.Errorf("metrics: %w", err)
 			}
 		}
-		ready = pool.Ready
+		serversReady, leased = pool.Ready, pool
 	} else {
 		mcfg.Server = servers[0]
 		if cfg.SharedBarrier > 0 {
@@ -160,14 +174,46 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 	if err != nil {
 		return err
 	}
-
-	svc, err := escrows.New(escrows.Config{
-		Store: st, Runner: coord, MaxInFlight: cfg.maxInFlight(),
-		Link: trace.LinkRequest, Diagnose: diagnoser(tp.FileDir(), logger), Logger: logger,
-	})
+	ready := func() bool { return serversReady() && chainRun.ready() }
+	// Payouts share the setup's observer and middleware (chain.go).
+	m, err := moneyConfig(cfg, chainRun, faucet, leased, secret, mcfg.Observer, mcfg.Middleware, logger)
 	if err != nil {
 		return err
 	}
+
+	ecfg := escrows.Config{
+		Store: st, Runner: coord, MaxInFlight: cfg.maxInFlight(),
+		Link: trace.LinkRequest, Diagnose: diagnoser(tp.FileDir(), logger), Logger: logger,
+	}
+	// ---- BEGIN money wiring (issue 18; the lead enables it when merging
+	// helper A's escrows.Config fields: uncomment, nothing else changes).
+	// A nil pointer must not become a non-nil interface: "none" stays nil.
+	//
+	// if m.Payer != nil {
+	// 	ecfg.Payer = m.Payer
+	// }
+	// if m.Faucet != nil {
+	// 	ecfg.Faucet = m.Faucet
+	// }
+	// if m.Chain != nil {
+	// 	ecfg.Chain = m.Chain
+	// }
+	// ecfg.ValidateAddress, ecfg.FundingPoll, ecfg.OnRecord = m.ValidateAddress, m.FundingPoll, m.OnRecord
+	// ---- END money wiring (part 1 of 2)
+	svc, err := escrows.New(ecfg)
+	if err != nil {
+		return err
+	}
+	// ---- BEGIN money wiring (part 2 of 2): the payer's write-ahead journal
+	// is the service (it keeps the records in the store, then calls OnRecord);
+	// then the payouts a stopped run left paying_out resume, and the funding
+	// watcher starts.
+	//
+	// m.Journal.Set(svc)
+	// if err := svc.Recover(ctx); err != nil {
+	// 	return fmt.Errorf("resume payouts: %w", err)
+	// }
+	// ---- END money wiring
 	var hosts []string
 	if host, _, err := net.SplitHostPort(cfg.Listen); err == nil && host != "" {
 		hosts = append(hosts, host)
@@ -198,6 +244,8 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 
 	base := scheme + "://" + ln.Addr().String()
 	logger.Info("escrowd ready", "version", version, "listen", ln.Addr().String(), "mode", cfg.Mode,
+		"network", cfg.Network, "daemon", chainRun.daemonAddress(), "embedded_daemon", chainRun.daemon != nil,
+		"faucet", faucet != nil, "payouts", m.Payer != nil, "payout_mode", cfg.PayoutMode,
 		"wallet_servers", len(servers), "max_in_flight", cfg.maxInFlight(), "data_dir", cfg.DataDir,
 		"traces_dir", tp.FileDir(), "instrumentation", tp.Enabled(), "api_token", cfg.APIToken != "",
 		"tls", cfg.TLSCert != "", "behind_tls_proxy", cfg.BehindTLSProxy, "trusted_proxies", len(cfg.TrustedProxies),
@@ -241,7 +289,9 @@ func shutdown(srv *http.Server, svc *escrows.Service, timeout time.Duration, log
 }
 
 // startServers starts the embedded wallet servers or connects to the external ones.
-func startServers(ctx context.Context, cfg config, logger *slog.Logger, push func(string, func(context.Context) error)) ([]*walletpool.Server, error) {
+// daemon is the monerod they use ("" runs them --offline); on regtest one
+// more server is started, last, for the faucet.
+func startServers(ctx context.Context, cfg config, daemon string, logger *slog.Logger, push func(string, func(context.Context) error)) ([]*walletpool.Server, error) {
 	if len(cfg.WalletRPC) > 0 {
 		servers := make([]*walletpool.Server, 0, len(cfg.WalletRPC))
 		for _, ext := range cfg.WalletRPC {
@@ -255,8 +305,10 @@ func startServers(ctx context.Context, cfg config, logger *slog.Logger, push fun
 		return servers, nil
 	}
 	start := time.Now()
+	count := cfg.embeddedServers()
 	sup, err := walletpool.StartSupervisor(ctx, walletpool.SupervisorConfig{
-		Count:     cfg.servers(),
+		Count:     count,
+		Daemon:    daemon,
 		Binary:    cfg.WalletRPCBinary,
 		WalletDir: cfg.walletDir(),
 		LogDir:    cfg.logDir(),
@@ -267,7 +319,8 @@ func startServers(ctx context.Context, cfg config, logger *slog.Logger, push fun
 		return nil, fmt.Errorf("start wallet servers: %w", err)
 	}
 	push("stop wallet servers", sup.Stop)
-	logger.Info("wallet servers started", "count", len(sup.Servers()), "duration", time.Since(start).Round(time.Millisecond))
+	logger.Info("wallet servers started", "count", len(sup.Servers()), "daemon", daemon, "offline", daemon == "",
+		"duration", time.Since(start).Round(time.Millisecond))
 	return sup.Servers(), nil
 }
 

@@ -3,7 +3,9 @@
 // the test's arguments and environment, reads its listening address, waits
 // (deadline-bound) for /readyz, captures its log and, at cleanup, stops it
 // with SIGTERM and then SIGKILL after a bounded wait, so no process outlives
-// the test. WaitReady polls any escrowd URL until it is ready. StartImpostor
+// the test. Without Options.Chain it runs escrowd --offline (setups only), so
+// that tests of the setup do not each start a monerod; a test of the money
+// path sets Chain. WaitReady polls any escrowd URL until it is ready. StartImpostor
 // runs another program on a wallet server's port for the impostor-port tests:
 // it answers like a wallet server and records every request.
 //

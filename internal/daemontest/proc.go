@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -43,6 +44,28 @@ type Options struct {
 	// StopTimeout is the grace between SIGTERM and SIGKILL at cleanup.
 	// Default DefaultStopTimeout.
 	StopTimeout time.Duration
+	// Chain runs escrowd with a chain: by default its embedded monerod
+	// --regtest. Without it, Start adds --offline (setups only: no monerod
+	// started per test) unless Args already say --offline, --daemon-address
+	// or --network.
+	Chain bool
+}
+
+// ChainStartTimeout is Start's default bound with Options.Chain: monerod
+// starts before the wallet servers.
+const ChainStartTimeout = 3 * time.Minute
+
+// OfflineArgs is args with --offline added, unless they already choose the
+// chain (--offline, --daemon-address, --network): what Start runs without
+// Options.Chain.
+func OfflineArgs(args []string) []string {
+	for _, a := range args {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && (name == "offline" || name == "daemon-address" || name == "network") {
+			return args
+		}
+	}
+	return append(slices.Clone(args), "--offline")
 }
 
 // Proc is one running escrowd owned by a test.
@@ -89,6 +112,12 @@ func Start(tb testing.TB, o Options) *Proc {
 	}
 	if o.StartTimeout == 0 {
 		o.StartTimeout = DefaultStartTimeout
+		if o.Chain {
+			o.StartTimeout = ChainStartTimeout
+		}
+	}
+	if !o.Chain {
+		o.Args = OfflineArgs(o.Args)
 	}
 	if o.StopTimeout == 0 {
 		o.StopTimeout = DefaultStopTimeout

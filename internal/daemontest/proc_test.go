@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -68,4 +69,23 @@ func TestWaitReady(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
 	WaitReady(t, srv.URL, time.Minute)
+}
+
+func TestOfflineArgs(t *testing.T) {
+	tests := []struct {
+		args, want []string
+	}{
+		{nil, []string{"--offline"}},
+		{[]string{"--pool-size", "3"}, []string{"--pool-size", "3", "--offline"}},
+		{[]string{"--offline=false"}, []string{"--offline=false"}},
+		{[]string{"-offline"}, []string{"-offline"}},
+		{[]string{"--daemon-address", "127.0.0.1:1"}, []string{"--daemon-address", "127.0.0.1:1"}},
+		{[]string{"--network=stagenet"}, []string{"--network=stagenet"}},
+		{[]string{"--data-dir", "network"}, []string{"--data-dir", "network", "--offline"}},
+	}
+	for _, tt := range tests {
+		if got := OfflineArgs(tt.args); !slices.Equal(got, tt.want) {
+			t.Errorf("OfflineArgs(%q) = %q, want %q", tt.args, got, tt.want)
+		}
+	}
 }
