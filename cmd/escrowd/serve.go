@@ -185,35 +185,29 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 		Store: st, Runner: coord, MaxInFlight: cfg.maxInFlight(),
 		Link: trace.LinkRequest, Diagnose: diagnoser(tp.FileDir(), logger), Logger: logger,
 	}
-	// ---- BEGIN money wiring (issue 18; the lead enables it when merging
-	// helper A's escrows.Config fields: uncomment, nothing else changes).
-	// A nil pointer must not become a non-nil interface: "none" stays nil.
-	//
-	// if m.Payer != nil {
-	// 	ecfg.Payer = m.Payer
-	// }
-	// if m.Faucet != nil {
-	// 	ecfg.Faucet = m.Faucet
-	// }
-	// if m.Chain != nil {
-	// 	ecfg.Chain = m.Chain
-	// }
-	// ecfg.ValidateAddress, ecfg.FundingPoll, ecfg.OnRecord = m.ValidateAddress, m.FundingPoll, m.OnRecord
-	// ---- END money wiring (part 1 of 2)
+	// Money path (issue 18). A nil pointer must not become a non-nil
+	// interface: "none" stays nil.
+	if m.Payer != nil {
+		ecfg.Payer = m.Payer
+	}
+	if m.Faucet != nil {
+		ecfg.Faucet = m.Faucet
+	}
+	if m.Chain != nil {
+		ecfg.Chain = m.Chain
+	}
+	ecfg.ValidateAddress, ecfg.FundingPoll, ecfg.OnRecord = m.ValidateAddress, m.FundingPoll, m.OnRecord
 	svc, err := escrows.New(ecfg)
 	if err != nil {
 		return err
 	}
-	// ---- BEGIN money wiring (part 2 of 2): the payer's write-ahead journal
-	// is the service (it keeps the records in the store, then calls OnRecord);
-	// then the payouts a stopped run left paying_out resume, and the funding
-	// watcher starts.
-	//
-	// m.Journal.Set(svc)
-	// if err := svc.Recover(ctx); err != nil {
-	// 	return fmt.Errorf("resume payouts: %w", err)
-	// }
-	// ---- END money wiring
+	// The payer's write-ahead journal is the service (it keeps the records
+	// in the store, then calls OnRecord); then the payouts a stopped run
+	// left paying_out resume, and the funding watcher starts.
+	m.Journal.Set(svc)
+	if err := svc.Recover(ctx); err != nil {
+		return fmt.Errorf("resume payouts: %w", err)
+	}
 	var hosts []string
 	if host, _, err := net.SplitHostPort(cfg.Listen); err == nil && host != "" {
 		hosts = append(hosts, host)
