@@ -71,7 +71,7 @@ var (
 // the vendor's differ and that neither is the escrow's own multisig
 // address (msig, "" while unknown).
 func (s *Service) checkAddresses(buyer, vendor, msig string) error {
-	if err := checkAddressPair(buyer, vendor); err != nil {
+	if err := CheckAddressPair(buyer, vendor); err != nil {
 		return err
 	}
 	for _, a := range []struct{ field, addr string }{{"buyer_address", buyer}, {"vendor_address", vendor}} {
