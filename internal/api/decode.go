@@ -35,6 +35,9 @@ var (
 	resolveBodyHint = `{"winner": "buyer"} or {"winner": "vendor"}`
 )
 
+// jsonSpace is JSON's whitespace (RFC 8259): no other byte makes a body empty.
+const jsonSpace = " \t\r\n"
+
 // decodeObject reads a body that must be one JSON object with only the
 // given fields, each at most once, and the required ones present. It walks
 // the object's tokens itself instead of unmarshalling into a struct,
@@ -45,7 +48,7 @@ var (
 // emptyOK.
 func decodeObject(body []byte, allowed, required []string, hint string, emptyOK bool) (map[string]json.RawMessage, error) {
 	fields := map[string]json.RawMessage{}
-	if len(bytes.TrimSpace(body)) == 0 {
+	if len(bytes.Trim(body, jsonSpace)) == 0 {
 		if emptyOK {
 			return fields, nil
 		}
@@ -162,7 +165,10 @@ func decodeSetAddresses(body []byte) (buyer, vendor string, err error) {
 	if len(fields) == 0 {
 		return "", "", errors.New("no address given: send " + addressesHint)
 	}
-	return decodeAddresses(fields)
+	if buyer, vendor, err = decodeAddresses(fields); err != nil {
+		return "", "", err
+	}
+	return buyer, vendor, escrows.CheckAddressPair(buyer, vendor)
 }
 
 // decodeResolve reads the body of POST /api/escrow/:id/resolve: the

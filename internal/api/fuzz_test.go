@@ -286,3 +286,41 @@ func (a *fuzzAPI) checkKnown(t *testing.T, target, suffix string, rec *httptest.
 		t.Fatalf("GET %q: %q, want the known escrow", target, body)
 	}
 }
+
+// FuzzPayoutBody feeds arbitrary bodies to the decoders of the lifecycle's
+// POSTs (resolve's winner, the addresses, and the bodies that take no
+// fields). Nothing panics; an accepted winner is "buyer" or "vendor" and
+// encoding/json reads the same one object; accepted addresses are base58
+// of at most 128 characters, different from each other; a body with no
+// fields is empty or {} (with whitespace).
+//
+// Seeds: testdata/fuzz/FuzzPayoutBody.
+func FuzzPayoutBody(f *testing.F) {
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if w, err := decodeResolve(body); err == nil {
+			var m map[string]string
+			if json.Unmarshal(body, &m) != nil || len(m) != 1 || m["winner"] != string(w) || (w != "buyer" && w != "vendor") {
+				t.Fatalf("accepted winner %q from %q", w, body)
+			}
+		}
+		if b, v, err := decodeSetAddresses(body); err == nil {
+			if b == "" && v == "" {
+				t.Fatalf("accepted no address from %q", body)
+			}
+			for _, a := range []string{b, v} {
+				if a != "" && !addressPattern.MatchString(a) {
+					t.Fatalf("accepted address %q from %q", a, body)
+				}
+			}
+			var m map[string]string
+			if json.Unmarshal(body, &m) != nil || m["buyer_address"] != b || m["vendor_address"] != v {
+				t.Fatalf("decoded %q, %q; encoding/json reads %v", b, v, m)
+			}
+		}
+		if err := decodeEmpty(body); err == nil {
+			if s := strings.Trim(string(body), " \t\r\n{}"); s != "" || strings.Count(string(body), "{") > 1 {
+				t.Fatalf("a body with no fields accepted %q", body)
+			}
+		}
+	})
+}

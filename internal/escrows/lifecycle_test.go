@@ -593,3 +593,54 @@ func (h *countingHandler) count(prefix string) int {
 	}
 	return n
 }
+
+// TestOnRecordAfterEachStage: OnRecord hears each write-ahead stage in
+// order, after the store kept it (the record is readable when it is called).
+func TestOnRecordAfterEachStage(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	var heard []string
+	var st *store.Store
+	svc, st, _ := newLifecycle(t, func(c *escrows.Config) {
+		c.OnRecord = func(id string, stage multisig.PayoutStage) {
+			rec, err := st.PayoutRecord(context.Background(), id)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil || string(rec.Stage) != string(stage) {
+				heard = append(heard, "not stored: "+string(stage))
+				return
+			}
+			heard = append(heard, string(stage))
+		}
+	})
+	e := fundedEscrow(t, svc, moneyReq)
+	if _, err := svc.Payout(ctx, e.ID, escrow.PhaseRelease, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitPayout(t, svc, e.ID)
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(heard, ",") != "unsigned,signed,submitted" {
+		t.Fatalf("OnRecord heard %v", heard)
+	}
+}
+
+// TestPayerWithoutJournalIsReported: a payer whose journal is not the
+// service pays, but the service says loudly that such a payout could not
+// be resumed after a crash.
+func TestPayerWithoutJournalIsReported(t *testing.T) {
+	ctx := context.Background()
+	logs := &countingHandler{}
+	svc, _, l := newLifecycle(t, func(c *escrows.Config) { c.Logger = slog.New(logs) })
+	l.Payer().Journal = nil
+	e := fundedEscrow(t, svc, moneyReq)
+	if _, err := svc.Payout(ctx, e.ID, escrow.PhaseRelease, ""); err != nil {
+		t.Fatal(err)
+	}
+	if done := waitPayout(t, svc, e.ID); done.Status != store.StatusReleased {
+		t.Fatalf("paid without a journal: %+v", done)
+	}
+	if n := logs.count("the payer kept no write-ahead record"); n != 1 {
+		t.Fatalf("%d reports of the missing journal, want 1", n)
+	}
+}

@@ -49,7 +49,8 @@ var (
 	ErrOffline = errors.New("escrowd runs without a daemon (--offline): escrows can be set up, not funded or paid out")
 	// ErrNoFaucet: fund is regtest's dev faucet; other networks have none.
 	ErrNoFaucet = errors.New("fund is the regtest dev faucet and this escrowd's network has none: pay the escrow's multisig address from a wallet; escrowd marks it funded once the funds unlock")
-	// ErrNotReady: fund asked of an escrow that is not ready for funds.
+	// ErrNotReady: fund asked of an escrow that is not ready for funds (or
+	// addresses for an escrow whose setup failed).
 	ErrNotReady = errors.New("escrow is not waiting for funds")
 	// ErrFunding: the faucet is already paying this escrow.
 	ErrFunding = errors.New("the faucet is already paying this escrow")
@@ -71,7 +72,7 @@ var (
 // the vendor's differ and that neither is the escrow's own multisig
 // address (msig, "" while unknown).
 func (s *Service) checkAddresses(buyer, vendor, msig string) error {
-	if err := checkAddressPair(buyer, vendor); err != nil {
+	if err := CheckAddressPair(buyer, vendor); err != nil {
 		return err
 	}
 	for _, a := range []struct{ field, addr string }{{"buyer_address", buyer}, {"vendor_address", vendor}} {
@@ -105,6 +106,12 @@ func (s *Service) SetAddresses(ctx context.Context, id, buyer, vendor string) (s
 	e, err := s.cfg.Store.Get(ctx, id)
 	if err != nil {
 		return store.Escrow{}, err
+	}
+	switch {
+	case e.Status == store.StatusFailed:
+		return e, fmt.Errorf("%w: escrow %s failed its setup: it can never be paid out", ErrNotReady, id)
+	case e.Status == store.StatusPayingOut || e.Status.Paid():
+		return e, fmt.Errorf("%w: escrow %s is %s: its payee is fixed", ErrPaying, id, e.Status)
 	}
 	b, v := buyer, vendor
 	if b == "" {

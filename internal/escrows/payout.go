@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/escrowd/escrowd/internal/store"
@@ -153,8 +154,9 @@ func (s *Service) pay(ctx context.Context, e store.Escrow, rec *store.Record) {
 		PayeeAddress: e.Payout.PayeeAddress, Wallets: e.Wallets}
 	start := time.Now()
 	var (
-		res multisig.PayoutResult
-		err error
+		res     multisig.PayoutResult
+		err     error
+		lastErr string // of the last resume, for the log
 	)
 	if rec == nil {
 		res, err = s.callPayer(func() (multisig.PayoutResult, error) { return s.cfg.Payer.Pay(ctx, req) })
@@ -208,8 +210,14 @@ func (s *Service) pay(ctx context.Context, e store.Escrow, rec *store.Record) {
 			}
 		}
 		// The transaction may have reached the daemon: resume, never restart.
+		// Said at warn once per distinct error, then at debug.
 		s.noteError(e.ID, failure)
-		log.Warn("payout failed after its transaction was signed: resuming it (never signed again)",
+		level := slog.LevelWarn
+		if err.Error() == lastErr {
+			level = slog.LevelDebug
+		}
+		lastErr = err.Error()
+		log.Log(ctx, level, "payout failed after its transaction was signed: resuming it (never signed again)",
 			"stage", string(stored.Stage), "step", failure.Step, "err", err, "retry", s.cfg.PayoutRetry)
 		select {
 		case <-ctx.Done():

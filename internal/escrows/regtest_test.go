@@ -226,6 +226,10 @@ func (rt *regtest) checkPaid(t *testing.T, paid ...store.Escrow) {
 	}
 	for _, e := range paid {
 		p := e.Payout
+		if p.FinishedAt != nil {
+			t.Logf("escrow %s: %s paid %d (fee %d) to the %s, claim -> recorded paid in %v",
+				e.ID, p.Phase, p.Amount, p.Fee, p.ToRole, p.FinishedAt.Sub(p.StartedAt).Round(time.Millisecond))
+		}
 		if p.Amount+p.Fee != e.Amount || p.Fee == 0 {
 			t.Errorf("escrow %s: amount %d + fee %d != funded %d", e.ID, p.Amount, p.Fee, e.Amount)
 		}
@@ -368,6 +372,16 @@ func TestLifecycleOnRegtest(t *testing.T) {
 				t.Errorf("escrow %d: %s to %s, want %s to %s", i, paid[i].Status, paid[i].Payout.ToRole, asks[i].status, asks[i].payee)
 			}
 		}
+		first, last := paid[0].Payout.StartedAt, *paid[0].Payout.FinishedAt
+		for _, e := range paid {
+			if e.Payout.FinishedAt.After(last) {
+				last = *e.Payout.FinishedAt
+			}
+			if e.Payout.StartedAt.Before(first) {
+				first = e.Payout.StartedAt
+			}
+		}
+		t.Logf("%d payouts at once: first claim -> last recorded paid in %v", len(paid), last.Sub(first).Round(time.Millisecond))
 		if after := poolSize(t, rt); after != before+uint64(len(five)) {
 			t.Errorf("pool %d -> %d: want one transaction per payout", before, after)
 		}

@@ -51,7 +51,7 @@ func (r Request) Validate() error {
 	if r.Amount == 0 {
 		return &ValidationError{Field: "amount", Reason: "must be at least 1 atomic unit"}
 	}
-	return checkAddressPair(r.BuyerAddress, r.VendorAddress)
+	return CheckAddressPair(r.BuyerAddress, r.VendorAddress)
 }
 
 // MaxAddressLen bounds an address's length: Monero's longest (an integrated
@@ -78,10 +78,11 @@ func checkAddressForm(field, addr string) error {
 	return nil
 }
 
-// checkAddressPair checks the addresses given (an empty one is not given)
-// and that the buyer's and the vendor's differ: a payout must go to the
-// party it is for.
-func checkAddressPair(buyer, vendor string) error {
+// CheckAddressPair checks the form of the addresses given (an empty one is
+// not given) and that the buyer's and the vendor's differ: a payout must
+// go to the party it is for. The network's rules are the Service's
+// (Config.ValidateAddress).
+func CheckAddressPair(buyer, vendor string) error {
 	if buyer != "" {
 		if err := checkAddressForm("buyer_address", buyer); err != nil {
 			return err
