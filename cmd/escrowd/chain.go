@@ -72,7 +72,9 @@ func startChain(ctx context.Context, cfg config, logger *slog.Logger, push func(
 		// A budget of its own: the shared one may be spent by now.
 		sctx, cancel := context.WithTimeout(context.Background(), daemonStopBudget)
 		defer cancel()
-		return d.Stop(sctx)
+		err := d.Stop(sctx)
+		logger.Info("embedded monerod stopped", "err", err)
+		return err
 	})
 	info, err := d.Client().GetInfo(ctx)
 	if err != nil {
