@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/escrowd/escrowd/pkg/chain"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/moneroaddr"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
@@ -72,7 +73,9 @@ func startChain(ctx context.Context, cfg config, logger *slog.Logger, push func(
 		// A budget of its own: the shared one may be spent by now.
 		sctx, cancel := context.WithTimeout(context.Background(), daemonStopBudget)
 		defer cancel()
-		return d.Stop(sctx)
+		err := d.Stop(sctx)
+		logger.Info("embedded monerod stopped", "err", err)
+		return err
 	})
 	info, err := d.Client().GetInfo(ctx)
 	if err != nil {
@@ -128,11 +131,17 @@ type devFaucet struct {
 	password string
 	logger   *slog.Logger
 
-	cur     atomic.Pointer[chain.Faucet]
+	cur     atomic.Pointer[openFaucet]
 	failed  atomic.Pointer[error]
 	reopen  sync.Mutex
 	cancel  context.CancelFunc
 	priming sync.WaitGroup
+}
+
+// openFaucet is the faucet's wallet opened on one run of its server.
+type openFaucet struct {
+	*chain.Faucet
+	wallet *walletrpc.Client // the server's client it was opened through
 }
 
 // startFaucet opens (or creates) the faucet's wallet and primes it in the
@@ -163,6 +172,7 @@ func (f *devFaucet) prime(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	f.logger.Info("regtest faucet wallet open; priming", "address_hash", escrow.HashAddress(fc.Address()))
 	// A chain kept from an earlier run may have primed it already.
 	if b, err := fc.Balance(ctx); err == nil && b.UnlockedBalance > 0 {
 		f.cur.Store(fc)
@@ -175,10 +185,18 @@ func (f *devFaucet) prime(ctx context.Context) error {
 	return nil
 }
 
-func (f *devFaucet) open(ctx context.Context) (*chain.Faucet, error) {
-	return chain.NewFaucet(ctx, chain.FaucetConfig{
-		Daemon: f.client, Wallet: f.server.Client(), WalletName: faucetWallet, Password: f.password,
+func (f *devFaucet) open(ctx context.Context) (*openFaucet, error) {
+	w := f.server.Client()
+	if w == nil {
+		return nil, errors.New("the regtest faucet's wallet server is not running")
+	}
+	fc, err := chain.NewFaucet(ctx, chain.FaucetConfig{
+		Daemon: f.client, Wallet: w, WalletName: faucetWallet, Password: f.password,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &openFaucet{Faucet: fc, wallet: w}, nil
 }
 
 // stop ends a priming still running.
@@ -188,9 +206,14 @@ func (f *devFaucet) stop(context.Context) error {
 	return nil
 }
 
-// faucet is the primed faucet, or why there is none yet.
-func (f *devFaucet) faucet() (*chain.Faucet, error) {
+// faucet is the primed faucet, or why there is none yet. A wallet server
+// restarted since the wallet was opened (a new process, its wallet closed)
+// gets the wallet opened again.
+func (f *devFaucet) faucet(ctx context.Context) (*openFaucet, error) {
 	if fc := f.cur.Load(); fc != nil {
+		if fc.wallet != f.server.Client() {
+			return f.reopened(ctx, fc)
+		}
 		return fc, nil
 	}
 	if err := f.failed.Load(); err != nil {
@@ -201,13 +224,13 @@ func (f *devFaucet) faucet() (*chain.Faucet, error) {
 
 // Pay sends amount to address from the faucet (escrows' Faucet).
 func (f *devFaucet) Pay(ctx context.Context, address string, amount uint64) (string, error) {
-	fc, err := f.faucet()
+	fc, err := f.faucet(ctx)
 	if err != nil {
 		return "", err
 	}
 	hash, err := fc.Pay(ctx, address, amount)
 	if errors.Is(err, walletrpc.ErrNoWalletOpen) {
-		// Its wallet server was restarted: open the wallet again, once.
+		// Its wallet was closed under it: open it again, once.
 		if fc, err = f.reopened(ctx, fc); err != nil {
 			return "", err
 		}
@@ -218,7 +241,7 @@ func (f *devFaucet) Pay(ctx context.Context, address string, amount uint64) (str
 
 // Mine mines n blocks to the faucet (escrows' Faucet).
 func (f *devFaucet) Mine(ctx context.Context, n int) (uint64, error) {
-	fc, err := f.faucet()
+	fc, err := f.faucet(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -226,7 +249,7 @@ func (f *devFaucet) Mine(ctx context.Context, n int) (uint64, error) {
 }
 
 // reopened opens the faucet's wallet again unless another caller already did.
-func (f *devFaucet) reopened(ctx context.Context, old *chain.Faucet) (*chain.Faucet, error) {
+func (f *devFaucet) reopened(ctx context.Context, old *openFaucet) (*openFaucet, error) {
 	f.reopen.Lock()
 	defer f.reopen.Unlock()
 	if fc := f.cur.Load(); fc != old {
@@ -236,7 +259,7 @@ func (f *devFaucet) reopened(ctx context.Context, old *chain.Faucet) (*chain.Fau
 	if err != nil {
 		return nil, fmt.Errorf("reopen the regtest faucet's wallet: %w", err)
 	}
-	f.logger.Info("regtest faucet wallet reopened after its wallet server restarted")
+	f.logger.Info("regtest faucet wallet reopened: its wallet server was restarted")
 	f.cur.Store(fc)
 	return fc, nil
 }

@@ -281,3 +281,55 @@ func TestOfflineStartsNoDaemon(t *testing.T) {
 		t.Error("the log does not say escrowd runs offline")
 	}
 }
+
+// TestEscrowdKilledChainKept: what the crash tests stand on. SIGKILL of
+// escrowd takes its monerod and wallet servers with it (nothing left to
+// hold the chain's lock), and escrowd restarted on the same data directory
+// runs the same chain (height kept) with its faucet already primed.
+func TestEscrowdKilledChainKept(t *testing.T) {
+	needChain(t)
+	data := filepath.Join(t.TempDir(), "data")
+	chainDir := filepath.Join(data, "chain")
+	args := []string{"--listen", "127.0.0.1:0", "--data-dir", data, "--pool-size", "3", "--reserve", "0"}
+	d := daemontest.Start(t, daemontest.Options{Args: args, Clean: true, Chain: true})
+	waitFor(t, 3*time.Minute, "faucet primed", func() bool { return strings.Contains(d.Log(), "regtest faucet ready") })
+	ps := monerods(t, chainDir)
+	if len(ps) != 1 {
+		t.Fatalf("monerod processes: %v", ps)
+	}
+	a, _ := osprobe.Args(ps[0].PID)
+	client, err := chain.NewClient("127.0.0.1:" + argAfter(a, "--rpc-bind-port"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	before, err := client.GetInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := d.Stop(syscall.SIGKILL, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Minute, "no monerod and no wallet server of the killed escrowd", func() bool {
+		left, _ := osprobe.Find(data)
+		return len(left) == 0
+	})
+
+	d = daemontest.Start(t, daemontest.Options{Args: args, Clean: true, Chain: true})
+	waitFor(t, 3*time.Minute, "faucet ready again", func() bool { return strings.Contains(d.Log(), "regtest faucet ready") })
+	ps = monerods(t, chainDir)
+	if len(ps) != 1 {
+		t.Fatalf("monerod processes after the restart: %v", ps)
+	}
+	a, _ = osprobe.Args(ps[0].PID)
+	client, err = chain.NewClient("127.0.0.1:" + argAfter(a, "--rpc-bind-port"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := client.GetInfo(ctx)
+	if err != nil || !after.Regtest() || after.Height != before.Height {
+		t.Errorf("after the restart: %+v, %v; want the same regtest chain at height %d (an already primed faucet mines nothing)", after, err, before.Height)
+	}
+}
