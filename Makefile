@@ -42,6 +42,9 @@ fuzz:
 	$(GO) test $(FUZZ) -fuzz '^FuzzParseOTLP$$' ./pkg/escrowtrace
 	$(GO) test $(FUZZ) -fuzz '^FuzzInitRequest$$' ./internal/api
 	$(GO) test $(FUZZ) -fuzz '^FuzzEscrowID$$' ./internal/api
+	$(GO) test $(FUZZ) -fuzz '^FuzzPayoutBody$$' ./internal/api
+	$(GO) test $(FUZZ) -fuzz '^FuzzParse$$' ./pkg/moneroaddr
+	$(GO) test $(FUZZ) -fuzz '^FuzzBase58$$' ./pkg/moneroaddr
 
 bench-smoke:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./pkg/trace ./pkg/exporters/jsonfile ./pkg/multisig ./pkg/multisig/walletrpc ./pkg/metrics
