@@ -9,4 +9,16 @@
 // of their own, so that lists need neither its message nor its trace file. At
 // start-up, MarkInterrupted fails the escrows that a stopped process left
 // pending or running, with the reason "interrupted".
+//
+// The money path (migration 3): a ready escrow keeps its wallet files by
+// role and its payees' addresses (SetAddresses: each fixed once set);
+// MarkFunded records its balances (funded). ClaimPayout is the one way a
+// payout starts: funded -> paying_out and the escrow's one payouts row, in
+// one transaction, before anything is signed. RecordPayout keeps the
+// payout's write-ahead record (the unsigned or signed transaction set, its
+// hashes, amount, fee, height: the set is private, never logged); a record
+// never goes back from signed. FinishPayout ends it released, refunded or
+// resolved; FailPayout sends an attempt that was never signed back to
+// funded with last_error. PayingOut lists what a restart resumes; Waiting
+// what the funding watcher checks. MarkInterrupted never touches a payout.
 package store
