@@ -22,6 +22,11 @@ type Timeline struct {
 	// UnknownTypes lists event types this analyzer does not know, sorted; such
 	// events are kept and shown, never dropped.
 	UnknownTypes []string
+	// Lifecycle says that the file holds more than the setup (a phases list,
+	// or events of a later phase); Phases are then its phases in the order
+	// they ran, and Outcome, Error and DurationMS are the latest phase's.
+	Lifecycle bool
+	Phases    []escrowtrace.PhaseRecord
 }
 
 // NewTimeline takes the file's events in seq order (ties keep file order).
@@ -36,6 +41,7 @@ func NewTimeline(f *escrowtrace.File) *Timeline {
 		if p, ok := setupPoint(e.Type); ok && e.Round == 0 {
 			e.Round = int(p.Round())
 		}
+		e.Phase = e.Phase.Of()
 		if !knownEventType(e.Type) {
 			unknown[e.Type] = true
 		}
@@ -43,6 +49,10 @@ func NewTimeline(f *escrowtrace.File) *Timeline {
 	t := &Timeline{
 		EscrowID: f.EscrowID, TraceID: f.TraceID, Service: f.Service, Outcome: f.Outcome,
 		StartedAt: f.StartedAt, DurationMS: f.DurationMS, Error: f.Error, Events: events,
+		Lifecycle: isLifecycle(f.Phases, events),
+	}
+	if t.Lifecycle {
+		t.Phases = phaseRecords(f, events)
 	}
 	for k := range unknown {
 		t.UnknownTypes = append(t.UnknownTypes, k)
