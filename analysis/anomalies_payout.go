@@ -162,7 +162,7 @@ func detectImportBeforeRefresh(in *detectInput) []Anomaly {
 			}
 			out = append(out, Anomaly{
 				Kind: KindImportBeforeRefresh, Role: role, Seq: ev.seq,
-				Message: fmt.Sprintf("%s: %s", run.rec.Name, ev.text()),
+				Message: ev.text(),
 				Cause:   cause(KindImportBeforeRefresh), Hint: hint(KindImportBeforeRefresh),
 			})
 		}
@@ -186,7 +186,7 @@ func detectStaleMultisigData(in *detectInput) []Anomaly {
 				continue
 			}
 			seen = true
-			msg := fmt.Sprintf("%s: %s's %s was refused with stale data", run.rec.Name, laneName(e.Role), orUnknown(methodOrOperation(e)))
+			msg := fmt.Sprintf("%s's %s was refused with stale data", laneName(e.Role), orUnknown(methodOrOperation(e)))
 			if e.Error != nil && e.Error.Code != nil {
 				msg += " (" + strconv.Itoa(*e.Error.Code) + ")"
 			}
@@ -276,7 +276,7 @@ func detectMultisigImportNeeded(in *detectInput) []Anomaly {
 			ev := byRole[role]
 			out = append(out, Anomaly{
 				Kind: KindMultisigImportNeeded, Role: role, Seq: ev.seq,
-				Message: fmt.Sprintf("%s: %s's wallet needs a multisig import before it can sign: %s", run.rec.Name, laneName(role), ev.text()),
+				Message: fmt.Sprintf("%s's wallet needs a multisig import before it can sign: %s", laneName(role), ev.text()),
 				Cause:   cause(KindMultisigImportNeeded), Hint: hint(KindMultisigImportNeeded),
 			})
 		}
@@ -326,7 +326,7 @@ func detectBalanceMismatch(in *detectInput) []Anomaly {
 		}
 		out = append(out, Anomaly{
 			Kind: KindBalanceMismatch, Seq: ev.seq,
-			Message: fmt.Sprintf("%s: %s", run.rec.Name, ev.text()),
+			Message: ev.text(),
 			Cause:   cause(KindBalanceMismatch), Hint: hint(KindBalanceMismatch),
 		})
 	}
@@ -361,7 +361,7 @@ func detectDoublePayout(in *detectInput) []Anomaly {
 		if ev.seq != nil {
 			out = append(out, Anomaly{
 				Kind: KindDoublePayout, Seq: ev.seq,
-				Message: fmt.Sprintf("%s: %s", run.rec.Name, ev.text()),
+				Message: ev.text(),
 				Cause:   cause(KindDoublePayout), Hint: hint(KindDoublePayout),
 			})
 		}

@@ -225,3 +225,5 @@ func lifecycleFixtures() map[string]*escrowtrace.File {
 			payouts: []payout{{phase: escrow.PhaseResolve, winner: escrow.Vendor}}}.build(),
 	}
 }
+
+func escrowPhase(s string) escrow.Phase { return escrow.Phase(s) }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -77,11 +78,18 @@ type EventKey struct {
 	Role   string
 	Round  int
 	Method string
+	// Phase is the event's lifecycle phase, "" for the setup (so that a
+	// setup's keys read as before).
+	Phase escrow.Phase
 }
 
 // KeyOf is the event's key.
 func KeyOf(e *escrowtrace.Event) EventKey {
-	return EventKey{Type: e.Type, Role: e.Role, Round: e.Round, Method: e.Method}
+	k := EventKey{Type: e.Type, Role: e.Role, Round: e.Round, Method: e.Method}
+	if p := phaseOf(e); p != escrow.PhaseSetup {
+		k.Phase = p
+	}
+	return k
 }
 
 // String is the seed's form: "RPC_CALL_START role=buyer round=1 method=prepare_multisig".
@@ -96,6 +104,9 @@ func (k EventKey) String() string {
 	}
 	if k.Method != "" {
 		fmt.Fprintf(&b, " method=%s", k.Method)
+	}
+	if k.Phase != "" {
+		fmt.Fprintf(&b, " phase=%s", k.Phase)
 	}
 	return b.String()
 }
