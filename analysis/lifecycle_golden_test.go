@@ -2,12 +2,16 @@ package analysis
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/escrowd/escrowd/pkg/escrow"
+	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
 // lifecycleDir holds the lifecycle fixtures, apart from testdata/fixtures so
@@ -194,5 +198,144 @@ func TestOnlyPhase(t *testing.T) {
 	}
 	if _, err := OnlyPhase(plain, "release"); err == nil || !strings.Contains(err.Error(), "only the setup") {
 		t.Errorf("release of a setup-only file: %v", err)
+	}
+}
+
+// TestLifecycleDiff: a failed payout against a good one diverges first at
+// the cause (the step the failed one left out), not at the error that
+// followed; real files from regtest (testdata/real) agree with the
+// hand-made ones.
+func TestLifecycleDiff(t *testing.T) {
+	tests := []struct {
+		name, a, b string
+		want       string // the first divergence's A and B keys
+		golden     bool
+	}{
+		{"released_vs_import_before_refresh", "lifecycle/released.json", "lifecycle/import_before_refresh.json",
+			"A: RPC_CALL_START role=buyer method=refresh phase=release, B: (none)", true},
+		{"released_vs_stale_multisig_data", "lifecycle/released.json", "lifecycle/stale_multisig_data.json",
+			"A: RPC_CALL_START role=vendor method=export_multisig_info phase=release, B: (none)", true},
+		{"released_vs_multisig_import_needed", "lifecycle/released.json", "lifecycle/multisig_import_needed.json",
+			"A: SNAPSHOT_POST_SYNC role=vendor phase=release, B: SNAPSHOT_POST_SYNC role=vendor phase=release", true},
+		{"released_vs_resolved", "lifecycle/released.json", "lifecycle/resolved.json",
+			"A: RPC_CALL_START role=buyer method=open_wallet phase=release, B: (none)", false},
+		// The real naive escrow asked for a release before it was funded,
+		// then again after: its latest release is compared, and the first
+		// divergence is the buyer's refresh the naive payout leaves out.
+		{"real_released_vs_naive", "real/released.json", "real/naive_failed_release.json",
+			"A: RPC_CALL_START role=buyer method=refresh phase=release, B: ", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fa, fb := readTestFile(t, tt.a), readTestFile(t, tt.b)
+			d := Compare(fa, fb)
+			if d.First == nil {
+				t.Fatal("no divergence")
+			}
+			got := "A: " + keyOrNone(d.First.A) + ", B: " + keyOrNone(d.First.B)
+			if !strings.HasPrefix(got, tt.want) {
+				t.Errorf("first divergence #%d %q, want %q", d.First.Index, got, tt.want)
+			}
+			if self := Compare(fa, fa); !self.Identical {
+				t.Errorf("%s against itself: %+v", tt.a, self.First)
+			}
+			if !tt.golden {
+				return
+			}
+			var buf bytes.Buffer
+			if err := WriteDiffText(&buf, d, TextOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "lifecycle/diff_"+tt.name+".txt", buf.Bytes())
+			buf.Reset()
+			if err := WriteDiffJSON(&buf, d); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "lifecycle/diff_"+tt.name+".json", buf.Bytes())
+		})
+	}
+}
+
+// readTestFile reads testdata/<name>.
+func readTestFile(t *testing.T, name string) *escrowtrace.File {
+	t.Helper()
+	f, err := ReadFile(filepath.Join("testdata", filepath.FromSlash(name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestLifecycleStats: failures by phase and the payout's root causes over
+// the lifecycle fixtures.
+func TestLifecycleStats(t *testing.T) {
+	s, err := Aggregate(context.Background(), []string{lifecycleDir}, StatsOptions{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Lifecycle != len(lifecycleFixtures()) || s.FailuresByPhase["release"] != s.Failed || s.Failed != 4 {
+		t.Errorf("lifecycle files %d, failed %d, by phase %v", s.Lifecycle, s.Failed, s.FailuresByPhase)
+	}
+	if s.RootCauseShare() != 1 {
+		t.Errorf("root-cause share %v, want every payout failure named: %v", s.RootCauseShare(), s.FailuresByRootCause)
+	}
+	var buf bytes.Buffer
+	if err := WriteStatsText(&buf, s, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "lifecycle/stats.txt", buf.Bytes())
+	buf.Reset()
+	if err := WriteStatsJSON(&buf, s); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "lifecycle/stats.json", buf.Bytes())
+}
+
+// TestRealLifecycleFiles: the regtest files read, validate, and name what
+// happened: the released escrow is clean with its funded balance before the
+// payout and 0 after; the naive one fails by import_before_refresh.
+func TestRealLifecycleFiles(t *testing.T) {
+	for _, name := range []string{"released.json", "naive_failed_release.json"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "real", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ValidateSchema(data); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	rel := Analyze(readTestFile(t, "real/released.json"), Options{})
+	for _, an := range rel.Anomalies {
+		if an.Kind != KindSlowRPC {
+			t.Errorf("released: %s %s", an.Kind, an.Message)
+		}
+	}
+	lc := rel.Lifecycle
+	if lc == nil || lc.Funded == nil || *lc.Funded == 0 || len(lc.Phases) != 3 {
+		t.Fatalf("released lifecycle: %+v", lc)
+	}
+	for _, s := range lc.Phases[2].Snapshots {
+		want := *lc.Funded
+		if s.Point == escrow.PointPayoutFinal {
+			want = 0
+		}
+		if s.Point != escrow.PointPostSign && (s.Snapshot.Balance == nil || *s.Snapshot.Balance != want) {
+			t.Errorf("%s %s balance %s, want %d", s.Point.Short(), s.Role, optUint(s.Snapshot.Balance), want)
+		}
+	}
+	for _, st := range lc.Phases[2].Steps {
+		for _, c := range st.Cells {
+			if c.Status != StepOK && c.Status != StepNone {
+				t.Errorf("released step %s %s: %s", st.Name, c.Role, c.Status)
+			}
+		}
+	}
+	naive := Analyze(readTestFile(t, "real/naive_failed_release.json"), Options{})
+	if got := naive.RootCause(); got != KindImportBeforeRefresh {
+		t.Errorf("naive root cause %q, want import_before_refresh", got)
+	}
+	last := naive.Lifecycle.Phases[len(naive.Lifecycle.Phases)-1]
+	if last.Steps[0].Name != "refresh" || last.Steps[0].Cells[0].Status != StepSkipped {
+		t.Errorf("naive: the buyer's refresh step is %q, want skipped", last.Steps[0].Cells[0].Status)
 	}
 }

@@ -324,18 +324,21 @@ type jsonMethodLatency struct {
 }
 
 type jsonStats struct {
-	Files             int              `json:"files"`
-	Success           int              `json:"success"`
-	Failed            int              `json:"failed"`
-	Incomplete        int              `json:"incomplete"`
-	Unreadable        int              `json:"unreadable"`
-	UnreadableFiles   []jsonUnreadable `json:"unreadable_files"`
-	Clean             bool             `json:"clean"`
-	FailureRate       float64          `json:"failure_rate"`
-	FailuresByRound   map[string]int   `json:"failures_by_round"`
-	FailuresByRole    map[string]int   `json:"failures_by_role"`
-	FailuresByMethod  map[string]int   `json:"failures_by_method"`
-	FailuresByAnomaly map[Kind]int     `json:"failures_by_anomaly"`
+	Files           int              `json:"files"`
+	Success         int              `json:"success"`
+	Failed          int              `json:"failed"`
+	Incomplete      int              `json:"incomplete"`
+	Unreadable      int              `json:"unreadable"`
+	UnreadableFiles []jsonUnreadable `json:"unreadable_files"`
+	Clean           bool             `json:"clean"`
+	FailureRate     float64          `json:"failure_rate"`
+	// Files beyond the setup; failures_by_phase only when there are any.
+	Lifecycle         int                  `json:"lifecycle_files,omitempty"`
+	FailuresByPhase   map[escrow.Phase]int `json:"failures_by_phase,omitempty"`
+	FailuresByRound   map[string]int       `json:"failures_by_round"`
+	FailuresByRole    map[string]int       `json:"failures_by_role"`
+	FailuresByMethod  map[string]int       `json:"failures_by_method"`
+	FailuresByAnomaly map[Kind]int         `json:"failures_by_anomaly"`
 	// FailuresByRootCause uses "none" for failures no kind names.
 	FailuresByRootCause map[string]int      `json:"failures_by_root_cause"`
 	RootCauseShare      float64             `json:"root_cause_share"`
@@ -350,6 +353,7 @@ func WriteStatsJSON(w io.Writer, s *Stats) error {
 	out := jsonStats{
 		Files: s.Files, Success: s.Success, Failed: s.Failed, Incomplete: s.Incomplete, Unreadable: s.Unreadable,
 		UnreadableFiles: []jsonUnreadable{}, Clean: s.Clean(), FailureRate: s.FailureRate(),
+		Lifecycle: s.Lifecycle, FailuresByPhase: s.FailuresByPhase,
 		FailuresByRound: map[string]int{}, FailuresByRole: s.FailuresByRole, FailuresByMethod: s.FailuresByMethod,
 		FailuresByAnomaly: s.FailuresByAnomaly, FailuresByRootCause: map[string]int{}, RootCauseShare: s.RootCauseShare(),
 		Anomalies: []jsonKindStats{}, RPC: []jsonMethodLatency{},

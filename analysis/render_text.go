@@ -466,6 +466,13 @@ func WriteStatsText(w io.Writer, s *Stats, o TextOptions) error {
 			}
 			rounds[label] = n
 		}
+		if s.FailuresByPhase != nil {
+			phases := map[string]int{}
+			for p, n := range s.FailuresByPhase {
+				phases[string(p)] = n
+			}
+			writeCounts(t, "by phase", phases)
+		}
 		writeCounts(t, "by round", rounds)
 		writeCounts(t, "by role", s.FailuresByRole)
 		writeCounts(t, "by method", s.FailuresByMethod)
