@@ -49,15 +49,26 @@ func (in *detectInput) payoutRuns() []phaseRun {
 	return out
 }
 
-// funded says whether the escrow was funded, and with how much when a
-// SNAPSHOT_FUNDED says it (amount nil otherwise).
-func (in *detectInput) funded() (ok bool, amount *uint64) {
-	amount = fundedAmount(in.events)
+// fundedBefore says whether the escrow was seen funded before a payout run
+// began, and with how much when a SNAPSHOT_FUNDED said it (amount nil
+// otherwise): a payout asked for before the funding has nothing to find.
+func (in *detectInput) fundedBefore(run phaseRun) (ok bool, amount *uint64) {
+	if len(run.events) == 0 {
+		return false, nil
+	}
+	first := run.events[0].Seq
+	var before []escrowtrace.Event
+	for i := range in.events {
+		if in.events[i].Seq < first {
+			before = append(before, in.events[i])
+		}
+	}
+	amount = fundedAmount(before)
 	if amount != nil && *amount > 0 {
 		return true, amount
 	}
 	for _, r := range in.phases {
-		if r.Name == escrow.PhaseFund && r.Outcome == escrowtrace.OutcomeSuccess {
+		if r.Name == escrow.PhaseFund && r.Outcome == escrowtrace.OutcomeSuccess && r.EndedAt != nil && !r.EndedAt.After(run.rec.StartedAt) {
 			return true, nil
 		}
 	}
@@ -125,9 +136,9 @@ func payoutAdvice(k Kind) (cause, hint string) {
 // wallet was opened in the phase, or its SNAPSHOT_POST_SYNC shows balance 0
 // though the escrow was funded. One finding per role and run.
 func detectImportBeforeRefresh(in *detectInput) []Anomaly {
-	funded, amount := in.funded()
 	var out []Anomaly
 	for _, run := range in.payoutRuns() {
+		funded, amount := in.fundedBefore(run)
 		for _, role := range rolesIn(run.events) {
 			var ev evidence
 			refreshed, openedAt := false, -1
@@ -222,7 +233,7 @@ func staleEvidence(run phaseRun, seq int) string {
 			case e.Type == escrowtrace.EventRPCCallEnd && e.Method == "export_multisig_info":
 				exported = true
 			case e.Type == escrowtrace.EventRPCCallStart && e.Method == "import_multisig_info":
-				if !refreshed {
+				if !refreshed && !imported {
 					parts = append(parts, fmt.Sprintf("%s imported at #%d with no refresh before", role, e.Seq))
 				}
 				imported = true
@@ -252,6 +263,7 @@ func detectMultisigImportNeeded(in *detectInput) []Anomaly {
 	var out []Anomaly
 	for _, run := range in.payoutRuns() {
 		byRole := map[string]*evidence{}
+		sawSync := map[string]bool{} // a role's first SNAPSHOT_POST_SYNC says it
 		var order []string
 		add := func(role string, seq int, s string) {
 			if byRole[role] == nil {
@@ -267,16 +279,21 @@ func detectMultisigImportNeeded(in *detectInput) []Anomaly {
 				add(e.Role, e.Seq, fmt.Sprintf("%s refused at #%d: multisig import is needed", orUnknown(e.Method), e.Seq))
 			case e.Type == escrowtrace.EventErrorFinal && e.Error != nil && recordedKind(e.Error) == escrow.KindImportNeeded:
 				add(e.Role, e.Seq, fmt.Sprintf("the payout ended at #%d in %s: multisig import is needed", e.Seq, orUnknown(methodOrOperation(e))))
-			case e.Type == escrow.PointPostSync.Name() && e.Snapshot != nil &&
+			case e.Type == escrow.PointPostSync.Name() && e.Snapshot != nil && !sawSync[e.Role] &&
 				e.Snapshot.MultisigImportNeeded != nil && *e.Snapshot.MultisigImportNeeded:
+				sawSync[e.Role] = true
 				add(e.Role, e.Seq, fmt.Sprintf("SNAPSHOT_POST_SYNC at #%d says multisig_import_needed: true after the import", e.Seq))
 			}
 		}
 		for _, role := range order {
 			ev := byRole[role]
+			msg := fmt.Sprintf("%s's wallet needs a multisig import before it can sign: %s", laneName(role), ev.text())
+			if why := staleEvidence(run, *ev.seq); why != "" {
+				msg += "; evidence: " + why
+			}
 			out = append(out, Anomaly{
 				Kind: KindMultisigImportNeeded, Role: role, Seq: ev.seq,
-				Message: fmt.Sprintf("%s's wallet needs a multisig import before it can sign: %s", laneName(role), ev.text()),
+				Message: msg,
 				Cause:   cause(KindMultisigImportNeeded), Hint: hint(KindMultisigImportNeeded),
 			})
 		}
@@ -288,9 +305,9 @@ func detectMultisigImportNeeded(in *detectInput) []Anomaly {
 // from each other or from the funded amount, or the payer's own check said
 // so. One finding per run.
 func detectBalanceMismatch(in *detectInput) []Anomaly {
-	_, amount := in.funded()
 	var out []Anomaly
 	for _, run := range in.payoutRuns() {
+		_, amount := in.fundedBefore(run)
 		var ev evidence
 		var cells []string
 		distinct := map[uint64]bool{}
