@@ -117,8 +117,9 @@ func newLifecycle(tl *Timeline, calls []rpcCall, anomalies []Anomaly) *Lifecycle
 		if rec.Outcome == escrowtrace.OutcomeFailed {
 			pv.RootCause = rootCauseOf(pv.Anomalies)
 		}
-		if rec.Name.IsPayout() {
-			signers := payoutSigners(rec.Name, events)
+		// A payout's steps, when its signers are known (a resolve whose
+		// winner never acted has none to show).
+		if signers := payoutSigners(rec.Name, events); len(signers) == escrow.Threshold {
 			for _, r := range signers {
 				pv.Signers = append(pv.Signers, string(r))
 			}

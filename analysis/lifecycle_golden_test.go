@@ -339,3 +339,56 @@ func TestRealLifecycleFiles(t *testing.T) {
 		t.Errorf("naive: the buyer's refresh step is %q, want skipped", last.Steps[0].Cells[0].Status)
 	}
 }
+
+// Odd lifecycle files read and render without a panic: a resolve whose
+// winner never acted (no signers to show), phases the list does not name,
+// a phases list without events, events of a phase without a list.
+func TestLifecycleOddFiles(t *testing.T) {
+	base := func() *escrowtrace.File {
+		return lifecycle{id: "odd", payouts: []payout{{phase: escrow.PhaseRelease}}}.build()
+	}
+	cases := map[string]func(f *escrowtrace.File){
+		"resolve without winner": func(f *escrowtrace.File) {
+			f.Phases[2].Name = escrow.PhaseResolve
+			var kept []escrowtrace.Event
+			for _, e := range f.Events {
+				if e.Phase == escrow.PhaseRelease {
+					if e.Role != "arbiter" {
+						continue
+					}
+					e.Phase = escrow.PhaseResolve
+				}
+				kept = append(kept, e)
+			}
+			f.Events = kept
+		},
+		"event of an unlisted phase": func(f *escrowtrace.File) { f.Events[len(f.Events)-1].Phase = escrow.PhaseRefund },
+		"phases without events":      func(f *escrowtrace.File) { f.Events = f.Events[:10] },
+		"events without phases list": func(f *escrowtrace.File) { f.Phases = nil },
+		"unknown phase name":         func(f *escrowtrace.File) { f.Phases[1].Name = "payday" },
+		"no events at all":           func(f *escrowtrace.File) { f.Events = nil },
+	}
+	for name, bend := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := base()
+			bend(f)
+			a := Analyze(f, Options{})
+			var buf bytes.Buffer
+			for _, w := range []func() error{
+				func() error { return WriteTimelineText(&buf, a.Timeline, TextOptions{Color: true}) },
+				func() error { return WriteAnalysisText(&buf, a, TextOptions{}) },
+				func() error { return WriteAnalysisJSON(&buf, a) },
+				func() error { return WriteEscrowHTML(&buf, a, HTMLOptions{}) },
+				func() error { return WriteDiffText(&buf, Compare(base(), f), TextOptions{}) },
+				func() error { return WriteDiffHTML(&buf, Compare(f, base()), HTMLOptions{}) },
+			} {
+				if err := w(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, p := range escrow.Phases {
+				_, _ = OnlyPhase(f, p)
+			}
+		})
+	}
+}
