@@ -219,11 +219,14 @@ func TestLifecycleDiff(t *testing.T) {
 			"A: SNAPSHOT_POST_SYNC role=vendor phase=release, B: SNAPSHOT_POST_SYNC role=vendor phase=release", true},
 		{"released_vs_resolved", "lifecycle/released.json", "lifecycle/resolved.json",
 			"A: RPC_CALL_START role=buyer method=open_wallet phase=release, B: (none)", false},
-		// The real naive escrow asked for a release before it was funded,
-		// then again after: its latest release is compared, and the first
-		// divergence is the buyer's refresh the naive payout leaves out.
+		// Real regtest escrows: the first divergence is the buyer's refresh
+		// the naive payout leaves out.
 		{"real_released_vs_naive", "real/released.json", "real/naive_failed_release.json",
-			"A: RPC_CALL_START role=buyer method=refresh phase=release, B: ", false},
+			"A: RPC_CALL_START role=buyer method=refresh phase=release, B: (none)", true},
+		// A release against a real resolve: the payouts' signers differ from
+		// the first step (the arbiter builds a resolve).
+		{"real_released_vs_resolved", "real/released.json", "real/resolved_for_buyer.json",
+			"A: RPC_CALL_START role=buyer method=open_wallet phase=release, B: (none)", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -295,7 +298,7 @@ func TestLifecycleStats(t *testing.T) {
 // happened: the released escrow is clean with its funded balance before the
 // payout and 0 after; the naive one fails by import_before_refresh.
 func TestRealLifecycleFiles(t *testing.T) {
-	for _, name := range []string{"released.json", "naive_failed_release.json"} {
+	for _, name := range []string{"released.json", "naive_failed_release.json", "resolved_for_buyer.json"} {
 		data, err := os.ReadFile(filepath.Join("testdata", "real", name))
 		if err != nil {
 			t.Fatal(err)
@@ -331,6 +334,11 @@ func TestRealLifecycleFiles(t *testing.T) {
 		}
 	}
 	naive := Analyze(readTestFile(t, "real/naive_failed_release.json"), Options{})
+	var buf bytes.Buffer
+	if err := WriteAnalysisText(&buf, naive, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "lifecycle/real_naive_failed_release.analyze.txt", buf.Bytes())
 	if got := naive.RootCause(); got != KindImportBeforeRefresh {
 		t.Errorf("naive root cause %q, want import_before_refresh", got)
 	}

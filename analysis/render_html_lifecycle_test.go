@@ -32,7 +32,8 @@ func TestLifecycleEscrowHTML(t *testing.T) {
 		{"lifecycle/released.json", "setup,fund,release", "success", 0, 0, 0, ""},
 		{"lifecycle/import_before_refresh.json", "setup,fund,release", "failed", 2, 1, 4, "import_before_refresh"},
 		{"real/released.json", "setup,fund,release", "success", 0, 0, 0, ""},
-		{"real/naive_failed_release.json", "setup,release,fund,release", "failed", 6, 2, 4, "import_before_refresh"},
+		{"real/naive_failed_release.json", "setup,fund,release", "failed", 2, 1, 2, "import_before_refresh"},
+		{"real/resolved_for_buyer.json", "setup,fund,resolve", "success", 0, 0, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

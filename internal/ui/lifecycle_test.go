@@ -17,7 +17,7 @@ import (
 const lifecycleFiles = "../../analysis/testdata"
 
 // The real released escrow's ID (its file, analysis/testdata/real/released.json).
-const realReleased = "7e471db8-f643-4a66-a0a9-b7bedb17baeb"
+const realReleased = "e173e8ed-83f9-4fd8-b843-fd0a0c7027dd"
 
 // lifecycleSource lists escrows in every state of the lifecycle: released
 // (a real regtest escrow), failed in its payout (the naive mode's
