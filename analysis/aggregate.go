@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -29,6 +30,11 @@ type Stats struct {
 	Unreadable      int
 	UnreadableFiles []UnreadableFile
 
+	// Lifecycle counts the files that hold more than the setup; with none,
+	// FailuresByPhase is nil and the outputs read as before.
+	Lifecycle int
+	// FailuresByPhase counts failed escrows by the phase that failed.
+	FailuresByPhase   map[escrow.Phase]int
 	FailuresByRound   map[int]int // 0: the failure named no round
 	FailuresByRole    map[string]int
 	FailuresByMethod  map[string]int
@@ -119,10 +125,13 @@ type fileSummary struct {
 	path    string
 	err     error
 	outcome string
-	fail    failure
-	root    Kind
-	kinds   map[Kind]int
-	calls   []callSummary
+	// lifecycle: the file holds more than the setup.
+	lifecycle bool
+	fail      failure
+	failPhase escrow.Phase
+	root      Kind
+	kinds     map[Kind]int
+	calls     []callSummary
 }
 
 type callSummary struct {
@@ -216,9 +225,10 @@ func summarise(path string, opts StatsOptions) fileSummary {
 		return fileSummary{path: path, err: err}
 	}
 	a := Analyze(f, Options{Slow: opts.Slow})
-	s := fileSummary{path: path, outcome: f.Outcome, kinds: map[Kind]int{}}
+	s := fileSummary{path: path, outcome: f.Outcome, lifecycle: a.Timeline.Lifecycle, kinds: map[Kind]int{}}
 	if f.Outcome == escrowtrace.OutcomeFailed {
 		s.fail = failureOf(f, a.Timeline.Events)
+		s.failPhase = failedPhase(f, a.Timeline.Events)
 		s.root = a.RootCause()
 	}
 	for _, an := range a.Anomalies {
@@ -230,6 +240,19 @@ func summarise(path string, opts StatsOptions) fileSummary {
 		s.calls[i] = callSummary{method: c.End.Method, durationMS: c.DurationMS, failed: c.failed()}
 	}
 	return s
+}
+
+// failedPhase is the phase a failed escrow failed in: its latest phase.
+func failedPhase(f *escrowtrace.File, events []escrowtrace.Event) escrow.Phase {
+	if n := len(f.Phases); n > 0 {
+		return f.Phases[n-1].Name
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Type == escrowtrace.EventErrorFinal {
+			return phaseOf(&events[i])
+		}
+	}
+	return escrow.PhaseSetup
 }
 
 // failureOf locates a failure: the round, role and operation of the last
@@ -299,7 +322,7 @@ type methodAcc struct {
 func newStatsAcc() *statsAcc {
 	return &statsAcc{
 		s: Stats{
-			FailuresByRound: map[int]int{}, FailuresByRole: map[string]int{},
+			FailuresByPhase: map[escrow.Phase]int{}, FailuresByRound: map[int]int{}, FailuresByRole: map[string]int{},
 			FailuresByMethod: map[string]int{}, FailuresByAnomaly: map[Kind]int{}, FailuresByRootCause: map[Kind]int{},
 		},
 		kindOcc: map[Kind]int{}, kindFiles: map[Kind]int{}, kindFailed: map[Kind]int{},
@@ -320,11 +343,15 @@ func (a *statsAcc) add(r fileSummary) {
 		return
 	}
 	failed := r.outcome == escrowtrace.OutcomeFailed
+	if r.lifecycle {
+		s.Lifecycle++
+	}
 	switch r.outcome {
 	case escrowtrace.OutcomeSuccess:
 		s.Success++
 	case escrowtrace.OutcomeFailed:
 		s.Failed++
+		s.FailuresByPhase[r.failPhase.Of()]++
 		s.FailuresByRound[r.fail.round]++
 		s.FailuresByRole[r.fail.role]++
 		s.FailuresByMethod[r.fail.method]++
@@ -355,6 +382,9 @@ func (a *statsAcc) add(r fileSummary) {
 
 func (a *statsAcc) stats() *Stats {
 	s := a.s
+	if s.Lifecycle == 0 {
+		s.FailuresByPhase = nil
+	}
 	for _, k := range Kinds() {
 		files := a.kindFiles[k]
 		if files == 0 {

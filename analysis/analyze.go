@@ -17,6 +17,9 @@ type Analysis struct {
 	Progression Progression
 	Errors      []ErrorReport
 	Anomalies   []Anomaly
+	// Lifecycle is the escrow's phases beyond the setup; nil for a file of
+	// the setup alone.
+	Lifecycle *Lifecycle
 }
 
 // ErrorReport is a failed RPC call or the escrow's final error, with the
@@ -43,8 +46,9 @@ func Analyze(f *escrowtrace.File, opts Options) *Analysis {
 		Errors:      errorReports(tl.Events),
 	}
 	a.Anomalies = detect(&detectInput{
-		file: f, events: tl.Events, prog: prog, calls: calls, open: open, slow: opts.Slow,
+		file: f, events: tl.Events, prog: prog, calls: calls, open: open, slow: opts.Slow, phases: tl.Phases,
 	})
+	a.Lifecycle = newLifecycle(tl, calls, a.Anomalies)
 	return a
 }
 

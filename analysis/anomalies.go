@@ -27,20 +27,33 @@ const (
 	KindInsecureWalletFile          Kind = "insecure_wallet_file"
 )
 
+// The payout's anomaly kinds ("Lifecycle additions" of the contract).
+const (
+	KindStaleMultisigData    Kind = "stale_multisig_data"
+	KindMultisigImportNeeded Kind = "multisig_import_needed"
+	KindImportBeforeRefresh  Kind = "import_before_refresh"
+	KindBalanceMismatch      Kind = "balance_mismatch"
+	KindDoublePayout         Kind = "double_payout"
+)
+
 // Kinds lists every kind in the contract's order.
 func Kinds() []Kind {
 	return []Kind{
 		KindAlreadyMultisigBeforeRound1, KindWrongWalletOpen, KindAddressMismatch, KindNotReadyAtFinal,
 		KindRPCError, KindMissingSnapshot, KindIncompleteTrace, KindSlowRPC, KindInsecureWalletFile,
+		KindStaleMultisigData, KindMultisigImportNeeded, KindImportBeforeRefresh, KindBalanceMismatch, KindDoublePayout,
 	}
 }
 
 // Anomaly is one finding, with what most likely caused it and what to do.
 type Anomaly struct {
-	Kind    Kind
-	Role    string // "" when the anomaly is not about one role
-	Round   int    // 0 when not tied to a round
-	Seq     *int   // the event that shows it, when there is one
+	Kind  Kind
+	Role  string // "" when the anomaly is not about one role
+	Round int    // 0 when not tied to a round
+	Seq   *int   // the event that shows it, when there is one
+	// Phase is the lifecycle phase of the event that shows it (of the escrow's
+	// latest phase when no event does).
+	Phase   escrow.Phase
 	Message string
 	Cause   string
 	Hint    string
@@ -54,6 +67,9 @@ type detectInput struct {
 	calls  []rpcCall
 	open   []*escrowtrace.Event
 	slow   SlowThreshold
+	// phases are the file's phases when it holds more than the setup, nil
+	// for a file of the setup alone.
+	phases []escrowtrace.PhaseRecord
 }
 
 // detectors has one function per kind, in the contract's order.
@@ -61,6 +77,7 @@ func detectors() []func(*detectInput) []Anomaly {
 	return []func(*detectInput) []Anomaly{
 		detectAlreadyMultisig, detectWrongWalletOpen, detectAddressMismatch, detectNotReadyAtFinal,
 		detectRPCErrors, detectMissingSnapshots, detectIncomplete, detectSlowRPC, detectInsecureWalletFile,
+		detectStaleMultisigData, detectMultisigImportNeeded, detectImportBeforeRefresh, detectBalanceMismatch, detectDoublePayout,
 	}
 }
 
@@ -70,6 +87,24 @@ func detect(in *detectInput) []Anomaly {
 	var out []Anomaly
 	for _, d := range detectors() {
 		out = append(out, d(in)...)
+	}
+	// Each finding belongs to the phase of the event that shows it, or to
+	// the escrow's latest phase.
+	latest := escrow.PhaseSetup
+	if n := len(in.phases); n > 0 {
+		latest = in.phases[n-1].Name
+	}
+	phaseBySeq := make(map[int]escrow.Phase, len(in.events))
+	for i := range in.events {
+		phaseBySeq[in.events[i].Seq] = phaseOf(&in.events[i])
+	}
+	for i := range out {
+		out[i].Phase = latest
+		if out[i].Seq != nil {
+			if p, ok := phaseBySeq[*out[i].Seq]; ok {
+				out[i].Phase = p
+			}
+		}
 	}
 	kindRank := map[Kind]int{}
 	for i, k := range Kinds() {
@@ -275,7 +310,7 @@ func walletSwitchEvidence(in *detectInput, c rpcCall) string {
 				last.Type, last.Seq, c.End.Role, orUnknown(c.End.Method)))
 		}
 	}
-	if ep, roles := sharedEndpoint(in.events); ep != "" {
+	if ep, roles := sharedEndpoint(samePhase(in.events, c.End)); ep != "" {
 		parts = append(parts, sharedWords(ep, roles))
 	}
 	return strings.Join(parts, "; ")
@@ -305,12 +340,12 @@ func lastSnapshot(events []escrowtrace.Event, role string, seq int) *escrowtrace
 // seed's pattern B seen from a call instead of a snapshot. Each is a
 // wrong_wallet_open beside the call's rpc_error.
 func contradictedAnswers(in *detectInput) []Anomaly {
-	ep, roles := sharedEndpoint(in.events)
-	if ep == "" {
-		return nil
-	}
 	var out []Anomaly
 	add := func(e *escrowtrace.Event, why string) {
+		ep, roles := sharedEndpoint(samePhase(in.events, e))
+		if ep == "" {
+			return
+		}
 		out = append(out, Anomaly{
 			Kind: KindWrongWalletOpen, Role: e.Role, Round: e.Round, Seq: seqPtr(e.Seq),
 			Message: why + "; " + sharedWords(ep, roles),
@@ -450,13 +485,26 @@ func rpcErrorAdvice(k escrow.Kind) (cause, hint string) {
 	case escrow.KindNeedMoreInfo:
 		return "fewer infos than the other participants' were sent",
 			"send the output of both other roles"
+	case escrow.KindStaleData:
+		return payoutAdvice(KindStaleMultisigData)
+	case escrow.KindImportNeeded:
+		return payoutAdvice(KindMultisigImportNeeded)
+	case escrow.KindNotEnoughMoney:
+		return "the wallet saw no unlocked balance to pay from: it was not refreshed before the import (the wallet sees balance 0), or the funds are still locked (10 blocks after the funding transaction)",
+			"refresh each signer's wallet before export/import and check get_balance's unlocked_balance before building the transfer; wait for the funds to unlock"
+	case escrow.KindAlreadySigned:
+		return "the transaction set was already fully signed: it was signed again by a retry",
+			"submit the signed set (or check the chain for it) instead of signing again"
+	case escrow.KindNoTxCreated:
+		return "the wallet built no transaction: nothing to spend, or the amount is below the fee",
+			"check the escrow's unlocked balance and the payout's amount"
 	}
 	return "the wallet RPC refused the call",
 		"read the error message and the wallet server's log for this endpoint"
 }
 
 func detectMissingSnapshots(in *detectInput) []Anomaly {
-	if in.file.Outcome != escrowtrace.OutcomeSuccess {
+	if in.file.Outcome != escrowtrace.OutcomeSuccess || !hasSetup(in) {
 		return nil
 	}
 	var out []Anomaly
@@ -493,7 +541,7 @@ func detectIncomplete(in *detectInput) []Anomaly {
 		out = append(out, Anomaly{
 			Kind:    KindIncompleteTrace,
 			Message: "outcome incomplete: the escrow's root span never ended; the file holds what was recorded until then",
-			Cause:   "escrowd stopped (crash, kill, shutdown) during the setup, or the root span was lost before export",
+			Cause:   "escrowd stopped (crash, kill, shutdown) during the " + string(latestPhase(in)) + ", or the root span was lost before export",
 			Hint:    "look for a restart of escrowd at that time; the escrow's wallets may be half set up and need a fresh start",
 		})
 	}
@@ -515,6 +563,7 @@ func detectIncomplete(in *detectInput) []Anomaly {
 type slowGroup struct {
 	method string
 	round  int
+	phase  escrow.Phase
 }
 
 func detectSlowRPC(in *detectInput) []Anomaly {
@@ -523,9 +572,10 @@ func detectSlowRPC(in *detectInput) []Anomaly {
 	if t.Absolute <= 0 {
 		groups := map[slowGroup][]float64{}
 		for _, c := range in.calls {
-			g := slowGroup{c.End.Method, c.End.Round}
+			g := slowGroup{c.End.Method, c.End.Round, phaseOf(c.End)}
 			groups[g] = append(groups[g], c.DurationMS)
-			groups[slowGroup{method: c.End.Method, round: -1}] = append(groups[slowGroup{method: c.End.Method, round: -1}], c.DurationMS)
+			all := slowGroup{method: c.End.Method, round: -1, phase: phaseOf(c.End)}
+			groups[all] = append(groups[all], c.DurationMS)
 		}
 		for g, d := range groups {
 			if len(d) < max(1, t.MinCalls) {
@@ -546,13 +596,13 @@ func detectSlowRPC(in *detectInput) []Anomaly {
 		} else {
 			// The method's median in its round, or over all rounds when the
 			// round alone has too few calls.
-			med, ok := medians[slowGroup{e.Method, e.Round}]
+			med, ok := medians[slowGroup{e.Method, e.Round, phaseOf(e)}]
 			scope := "its median"
 			if e.Round != 0 {
 				scope = fmt.Sprintf("its round-%d median", e.Round)
 			}
 			if !ok {
-				med, ok = medians[slowGroup{method: e.Method, round: -1}]
+				med, ok = medians[slowGroup{method: e.Method, round: -1, phase: phaseOf(e)}]
 				scope = "its median"
 			}
 			if !ok || c.DurationMS < ms(t.Floor) {
@@ -635,4 +685,48 @@ func fmtMS(v float64) string {
 		return strconv.FormatFloat(v, 'f', 1, 64) + "ms"
 	}
 	return strconv.FormatFloat(v, 'f', 0, 64) + "ms"
+}
+
+// samePhase is the events of e's phase.
+func samePhase(events []escrowtrace.Event, e *escrowtrace.Event) []escrowtrace.Event {
+	p := phaseOf(e)
+	all := true
+	for i := range events {
+		if phaseOf(&events[i]) != p {
+			all = false
+			break
+		}
+	}
+	if all {
+		return events
+	}
+	var out []escrowtrace.Event
+	for i := range events {
+		if phaseOf(&events[i]) == p {
+			out = append(out, events[i])
+		}
+	}
+	return out
+}
+
+// latestPhase is the phase the file's outcome is of.
+func latestPhase(in *detectInput) escrow.Phase {
+	if n := len(in.phases); n > 0 {
+		return in.phases[n-1].Name
+	}
+	return escrow.PhaseSetup
+}
+
+// hasSetup reports whether the file holds the setup (a file cut to a later
+// phase by OnlyPhase does not, and so misses no setup snapshot).
+func hasSetup(in *detectInput) bool {
+	if in.phases == nil {
+		return true
+	}
+	for _, r := range in.phases {
+		if r.Name == escrow.PhaseSetup {
+			return true
+		}
+	}
+	return false
 }

@@ -69,23 +69,32 @@ const maxAlignCells = 16 << 20
 // events only in A and only in B are paired up in order (a substitution), so
 // a failure shows both sides: "A: RPC_CALL_END role=buyer, B: ERROR_FINAL
 // role=buyer".
+//
+// A file of several phases is compared phase by phase (setup, fund, release,
+// refund, resolve), the latest run of a phase on one side with the latest on
+// the other (a payout that was retried is compared by its last attempt); a
+// payout's events are put in the order of escrow.PayoutSteps (step, then
+// role) as the setup's are, so that a step one side left out (the naive
+// payout's refresh) is the first divergence, not the error that followed.
+// What only one side has and that says nothing of the protocol (an earlier
+// attempt of a phase, another poll while waiting for funds) is shown but
+// never taken as the first divergence while anything else differs.
 func Compare(a, b *escrowtrace.File) *Diff {
 	ta, tb := NewTimeline(a), NewTimeline(b)
-	placesA, placesB := canonical(ta.Events), canonical(tb.Events)
+	evA, evB, placesA, placesB, benignA, benignB, pairs := alignRuns(ta, tb)
 	d := &Diff{
 		A: DiffSide{EscrowID: a.EscrowID, TraceID: a.TraceID, Outcome: a.Outcome, Events: len(ta.Events)},
 		B: DiffSide{EscrowID: b.EscrowID, TraceID: b.TraceID, Outcome: b.Outcome, Events: len(tb.Events)},
 	}
-	pairs := align(keysOf(ta.Events), keysOf(tb.Events))
-	durA, durB := callDurations(ta.Events), callDurations(tb.Events)
+	durA, durB := callDurations(evA), callDurations(evB)
 	var first divergenceRank
 	for i, p := range pairs {
 		s := DiffStep{Index: i}
 		if p[0] >= 0 {
-			s.A = &ta.Events[p[0]]
+			s.A = &evA[p[0]]
 		}
 		if p[1] >= 0 {
-			s.B = &tb.Events[p[1]]
+			s.B = &evB[p[1]]
 		}
 		if s.A != nil && s.B != nil {
 			s.Match = KeyOf(s.A) == KeyOf(s.B)
@@ -103,6 +112,7 @@ func Compare(a, b *escrowtrace.File) *Diff {
 		}
 		if !s.Match || len(s.Fields) > 0 {
 			r := rankDivergence(s, p, placesA, placesB)
+			r.benign = (p[0] < 0 || benignA[p[0]]) && (p[1] < 0 || benignB[p[1]])
 			if d.First == nil || r.less(first) {
 				d.First, first = &Divergence{Index: i, A: s.A, B: s.B, Reason: divergenceReason(s)}, r
 			}
@@ -119,11 +129,16 @@ func Compare(a, b *escrowtrace.File) *Diff {
 // snapshot differs) comes before what only one side has or a call cancelled
 // because another role failed: those follow from the abort of the setup.
 type divergenceRank struct {
+	// benign: what only one side has and says nothing of the protocol.
+	benign      bool
 	place       stepPlace
 	consequence bool
 }
 
 func (r divergenceRank) less(q divergenceRank) bool {
+	if r.benign != q.benign {
+		return !r.benign
+	}
 	if r.place != q.place {
 		return r.place.less(q.place)
 	}
@@ -320,8 +335,8 @@ func divergenceReason(s DiffStep) string {
 }
 
 // snapshotDiffs compares the fields that two healthy escrows share. The
-// address hash and wallet ID differ between any two escrows by design, so
-// they are not compared.
+// address hash, wallet ID and chain height differ between any two escrows by
+// design, so they are not compared.
 func snapshotDiffs(a, b escrowtrace.Snapshot) []FieldDiff {
 	var out []FieldDiff
 	add := func(field, va, vb string) {
@@ -336,6 +351,7 @@ func snapshotDiffs(a, b escrowtrace.Snapshot) []FieldDiff {
 	add("balance", optUint(a.Balance), optUint(b.Balance))
 	add("unlocked_balance", optUint(a.UnlockedBalance), optUint(b.UnlockedBalance))
 	add("wallet_file_mode", orNone(a.WalletFileMode), orNone(b.WalletFileMode))
+	add("multisig_import_needed", optBool(a.MultisigImportNeeded), optBool(b.MultisigImportNeeded))
 	add("error", orNone(a.Error), orNone(b.Error))
 	return out
 }

@@ -9,6 +9,18 @@
 // and traces fetched straight from Jaeger; all become the same
 // escrowtrace.File timeline (see Parse, ReadFile, Jaeger.Fetch).
 //
+// A file may hold the escrow's whole lifecycle (shared/escrow-trace,
+// "Lifecycle additions"): setup, fund and payout phases (release, refund,
+// resolve), each a root span of the escrow's trace. Every output reads all
+// phases; a file of the setup alone reads exactly as before. Analyze adds a
+// Lifecycle (each phase run with its findings and root cause, the balance of
+// each wallet at each funding and payout snapshot, a payout's steps per
+// role), the payout's anomaly kinds (import_before_refresh,
+// stale_multisig_data, multisig_import_needed, balance_mismatch,
+// double_payout) are found per payout run, Compare aligns phase by phase and
+// a payout by escrow.PayoutSteps, Aggregate counts failures by phase, and
+// OnlyPhase cuts a file to one phase.
+//
 // A failed escrow is named by its root cause (RootCause: the first
 // root-cause kind of the contract's order; rpc_error, the symptom, only when
 // nothing better shows). Failures are switched on their kind, the one the

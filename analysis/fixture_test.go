@@ -43,6 +43,8 @@ type builder struct {
 	now    float64
 	span   int
 	shared bool
+	// phase is the lifecycle phase of the events added; "" in the setup.
+	phase escrow.Phase
 }
 
 // endpoint is the wallet server a role's calls go to.
@@ -56,6 +58,9 @@ func (b *builder) endpoint(role string) string {
 func (b *builder) add(e escrowtrace.Event) *escrowtrace.Event {
 	e.Seq = len(b.f.Events)
 	e.OffsetMS = b.now
+	if b.phase != "" && b.phase != escrow.PhaseSetup {
+		e.Phase = b.phase
+	}
 	e.Time = b.f.StartedAt.Add(time.Duration(b.now * float64(time.Millisecond)))
 	b.f.Events = append(b.f.Events, e)
 	return &b.f.Events[len(b.f.Events)-1]

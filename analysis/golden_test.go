@@ -78,9 +78,15 @@ func TestFixturesUpToDate(t *testing.T) {
 	}
 }
 
+// readFixture analyses testdata/fixtures/name, or testdata/lifecycle/x for
+// name "lifecycle/x".
 func readFixture(t *testing.T, name string) *Analysis {
 	t.Helper()
-	f, err := ReadFile(filepath.Join("testdata", "fixtures", name))
+	path := filepath.Join("testdata", "fixtures", name)
+	if rest, ok := strings.CutPrefix(name, "lifecycle/"); ok {
+		path = filepath.Join(lifecycleDir, rest)
+	}
+	f, err := ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,6 +137,13 @@ func TestAnomalyKinds(t *testing.T) {
 		{"incomplete_trace.json", []Kind{KindIncompleteTrace, KindIncompleteTrace}},
 		{"slow_rpc.json", []Kind{KindSlowRPC}},
 		{"insecure_wallet_file.json", []Kind{KindInsecureWalletFile}},
+		{"lifecycle/released.json", nil},
+		{"lifecycle/resolved.json", nil},
+		{"lifecycle/import_before_refresh.json", []Kind{KindImportBeforeRefresh, KindImportBeforeRefresh, KindBalanceMismatch, KindRPCError}},
+		{"lifecycle/stale_multisig_data.json", []Kind{KindStaleMultisigData, KindRPCError}},
+		{"lifecycle/multisig_import_needed.json", []Kind{KindMultisigImportNeeded}},
+		{"lifecycle/balance_mismatch.json", []Kind{KindBalanceMismatch}},
+		{"lifecycle/double_payout.json", []Kind{KindDoublePayout}},
 	}
 	covered := map[Kind]bool{}
 	for _, tt := range tests {

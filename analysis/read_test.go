@@ -286,6 +286,12 @@ func FuzzReadFile(f *testing.F) {
 			}
 		}
 	}
+	// A lifecycle: the phases list and the failed payout's last events.
+	lc := lifecycleFixtures()["import_before_refresh.json"]
+	lc.Events = lc.Events[len(lc.Events)-12:]
+	if b, err := json.Marshal(lc); err == nil {
+		f.Add(b)
+	}
 	f.Add([]byte(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef","name":"x"}]}]}]}`))
 	f.Add([]byte(`{"result":{"resourceSpans":[]}}`))
 	f.Add([]byte("{\"resourceSpans\":[]}\n{\"resourceSpans\":[]}\n"))
@@ -300,6 +306,7 @@ func FuzzReadFile(f *testing.F) {
 			_ = WriteAnalysisJSON(&bytes.Buffer{}, a)
 			_ = WriteTimelineText(&bytes.Buffer{}, a.Timeline, TextOptions{})
 			_ = WriteDiffText(&bytes.Buffer{}, Compare(file, file), TextOptions{})
+			_ = WriteEscrowHTML(&bytes.Buffer{}, a, HTMLOptions{})
 		}
 	})
 }

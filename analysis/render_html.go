@@ -77,6 +77,8 @@ type escrowPage struct {
 	Snapshots       []htmlSnapRow
 	RPC             []htmlRPCRow
 	Events          []htmlEventRow
+	// Lifecycle is set for a file that holds more than the setup.
+	Lifecycle *htmlLifecycle
 }
 
 // htmlHeader says who the escrow is and how it ended.
@@ -141,12 +143,20 @@ func newEscrowPage(a *Analysis, opts HTMLOptions) *escrowPage {
 		flagged: flagged,
 	}
 	start, zoom := zoomStart(in.spanMS, tl.Events)
+	var lc *htmlLifecycle
+	if a.Lifecycle != nil {
+		in.label = "Timeline of escrow " + tl.EscrowID + " over its lifecycle: one lane per role, a stretch of time per phase"
+		in.phases = lifecycleSpans(tl)
+		lc = newHTMLLifecycle(a, in)
+		zoom = false // each payout is drawn on its own instead
+	}
 	p := &escrowPage{
-		Title:    opts.Title,
-		IndexURL: opts.IndexURL,
-		Header:   newHeader(tl, opts),
-		Timeline: buildTimeline(in),
-		Zoom:     zoomed(in, start, zoom),
+		Title:     opts.Title,
+		IndexURL:  opts.IndexURL,
+		Header:    newHeader(tl, opts),
+		Timeline:  buildTimeline(in),
+		Zoom:      zoomed(in, start, zoom),
+		Lifecycle: lc,
 	}
 	if p.Title == "" {
 		p.Title = "escrow " + tl.EscrowID
@@ -205,6 +215,9 @@ func newHeader(tl *Timeline, opts HTMLOptions) htmlHeader {
 		Unknown:    tl.UnknownTypes,
 	}
 	h.OutcomeText, h.OutcomeDetail = outcomeWords(tl.Outcome, tl.Error)
+	if tl.Lifecycle {
+		h.OutcomeText, h.OutcomeDetail = lifecycleOutcome(tl)
+	}
 	if !tl.StartedAt.IsZero() {
 		h.Started = tl.StartedAt.UTC().Format(time.RFC3339Nano)
 	}

@@ -122,7 +122,40 @@ func newDiffPage(d *Diff, opts HTMLOptions) *diffPage {
 		label: "B: escrow " + d.B.EscrowID, side: "b", events: evB, spanMS: span,
 		href: stepHref(stepOfB), flagged: flagB, marks: marksB,
 	}, start, zoom)
+	// A divergence in a later phase than the setup (a payout) is drawn again
+	// on that phase's own time, on each side: on the escrows' whole clock a
+	// payout of a second is a sliver.
+	if d.First != nil {
+		var at *escrowtrace.Event
+		if at = d.First.A; at == nil {
+			at = d.First.B
+		}
+		if ph := phaseOf(at); ph != escrow.PhaseSetup {
+			p.A.Zoom = phaseZoom(timelineInput{label: "A: escrow " + d.A.EscrowID, side: "a", href: stepHref(stepOfA), flagged: flagA, marks: marksA}, evA, ph)
+			p.B.Zoom = phaseZoom(timelineInput{label: "B: escrow " + d.B.EscrowID, side: "b", href: stepHref(stepOfB), flagged: flagB, marks: marksB}, evB, ph)
+		}
+	}
 	return p
+}
+
+// phaseZoom draws one side's events of a phase on that phase's time; nil
+// when the side has none.
+func phaseZoom(in timelineInput, events []escrowtrace.Event, ph escrow.Phase) *htmlTimeline {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range events {
+		if phaseOf(&events[i]) == ph {
+			in.events = append(in.events, events[i])
+			lo, hi = math.Min(lo, events[i].OffsetMS), math.Max(hi, events[i].OffsetMS)
+		}
+	}
+	if len(in.events) == 0 {
+		return nil
+	}
+	in.startMS, in.spanMS = math.Max(0, lo-0.01*(hi-lo)), math.Max(hi, lo+1)
+	in.label += " (the " + string(ph) + " alone)"
+	in.caption = string(ph) + " alone: from +" + fmtMS(in.startMS) + " to +" + fmtMS(in.spanMS)
+	tl := buildTimeline(in)
+	return &tl
 }
 
 // Sides is A then B, for the summary table.

@@ -42,9 +42,12 @@ type htmlTimeline struct {
 	Rounds  []htmlRound
 	Ticks   []htmlTick
 	Marks   []htmlMark
-	AxisY   string
-	PlotX   string
-	PlotX2  string
+	// Phases are the lifecycle's phase bands, when the drawing spans more
+	// than the setup.
+	Phases []htmlPhaseBand
+	AxisY  string
+	PlotX  string
+	PlotX2 string
 }
 
 type htmlLane struct {
@@ -89,6 +92,14 @@ type htmlRound struct {
 
 type htmlTick struct{ X, Label string }
 
+// htmlPhaseBand is one phase run across the lanes, labelled above them.
+type htmlPhaseBand struct {
+	Name, Outcome, Label string
+	X, W, Y, H           string
+	LabelX, LabelY       string
+	BreakX               string // where the cut time between phases is drawn, "" for the first
+}
+
 // htmlMark is a labelled vertical line across the lanes (the divergence).
 type htmlMark struct {
 	Class, Label, Href string
@@ -108,6 +119,16 @@ type timelineInput struct {
 	href    func(seq int) string
 	flagged map[int][]string
 	marks   []markAt
+	// phases, when set, draw a lifecycle: each phase run gets a stretch of
+	// the axis of its own (the time between phases is cut out), so that a
+	// payout of a second is not a sliver beside a setup of a minute.
+	phases []phaseSpan
+}
+
+// phaseSpan is a phase run's time on the escrow's clock.
+type phaseSpan struct {
+	name, outcome  string
+	startMS, endMS float64
 }
 
 // markAt asks for a labelled vertical line at an offset.
@@ -176,6 +197,11 @@ func buildTimeline(in timelineInput) htmlTimeline {
 	xOf := func(ms float64) float64 {
 		return svgLabelW + (math.Max(in.startMS, math.Min(ms, in.spanMS))-in.startMS)/width*plotW
 	}
+	var segs []axisSegment
+	if len(in.phases) > 0 {
+		segs = phaseSegments(in.phases, plotW)
+		xOf = func(ms float64) float64 { return segmentX(segs, ms) }
+	}
 	lanesBottom := svgTopPad + float64(len(lanes))*svgLaneH
 	height := lanesBottom + svgAxisH
 	tl := htmlTimeline{
@@ -200,7 +226,23 @@ func buildTimeline(in timelineInput) htmlTimeline {
 	}
 
 	tl.Rounds = roundBoundaries(in.events, xOf, lanesBottom)
-	tl.Ticks = axisTicks(in.startMS, in.spanMS, xOf)
+	if segs != nil {
+		tl.Ticks = segmentTicks(segs)
+		tl.Phases = phaseBands(in.phases, segs, lanesBottom)
+		for i := range tl.Rounds {
+			r := &tl.Rounds[i]
+			// A round's band ends with its phase's stretch.
+			x, _ := strconv.ParseFloat(r.BandX, 64)
+			for _, sg := range segs {
+				if x >= sg.x0-0.05 && x <= sg.x1+0.05 {
+					w, _ := strconv.ParseFloat(r.BandW, 64)
+					r.BandW = f1(math.Max(0, math.Min(w, sg.x1-x)))
+				}
+			}
+		}
+	} else {
+		tl.Ticks = axisTicks(in.startMS, in.spanMS, xOf)
+	}
 
 	calls, open := pairCalls(in.events)
 	for _, c := range calls {
@@ -308,6 +350,8 @@ func newPoint(in timelineInput, e *escrowtrace.Event, x float64, lane int) (html
 		p.Shape = diamond(x, y, svgPointR)
 		if pi, ok := setupPoint(e.Type); ok {
 			p.Label = strconv.Itoa(int(pi) + 1)
+		} else if pt, ok := escrow.PointByName(e.Type); ok {
+			p.Label = payoutPointLabel(pt)
 		}
 		p.LabelY = f1(y + svgPointR + 11)
 		p.Tip = snapshotTip(e)
@@ -542,4 +586,126 @@ func zoomed(in timelineInput, start float64, ok bool) *htmlTimeline {
 	in.caption = "Rounds zoomed in: from +" + fmtMS(start) + " to +" + fmtMS(in.spanMS)
 	tl := buildTimeline(in)
 	return &tl
+}
+
+// axisSegment is a phase run's stretch of the drawing: [x0, x1] shows
+// [startMS, endMS] of the escrow's clock.
+type axisSegment struct {
+	startMS, endMS float64
+	x0, x1         float64
+}
+
+// svgPhaseGap is the cut between two phases' stretches.
+const svgPhaseGap = 14.0
+
+// phaseSegments shares the plot among the phase runs by their durations,
+// each at least a tenth of the whole, with a cut between two runs.
+func phaseSegments(phases []phaseSpan, plotW float64) []axisSegment {
+	total := 0.0
+	for _, p := range phases {
+		total += math.Max(0, p.endMS-p.startMS)
+	}
+	if total <= 0 {
+		total = 1
+	}
+	weights := make([]float64, len(phases))
+	sum := 0.0
+	for i, p := range phases {
+		weights[i] = math.Max(math.Max(0, p.endMS-p.startMS), total/10)
+		sum += weights[i]
+	}
+	avail := plotW - svgPhaseGap*float64(len(phases)-1)
+	out := make([]axisSegment, len(phases))
+	x := svgLabelW
+	for i, p := range phases {
+		w := weights[i] / sum * avail
+		out[i] = axisSegment{startMS: p.startMS, endMS: math.Max(p.endMS, p.startMS), x0: x, x1: x + w}
+		x += w + svgPhaseGap
+	}
+	return out
+}
+
+// segmentX places an offset: inside a run's stretch linearly; in the time
+// between two runs, at the end of the earlier one.
+func segmentX(segs []axisSegment, ms float64) float64 {
+	for i := len(segs) - 1; i >= 0; i-- {
+		s := segs[i]
+		if ms < s.startMS && i > 0 {
+			continue
+		}
+		if s.endMS <= s.startMS {
+			return s.x0
+		}
+		f := (math.Min(math.Max(ms, s.startMS), s.endMS) - s.startMS) / (s.endMS - s.startMS)
+		return s.x0 + f*(s.x1-s.x0)
+	}
+	return svgLabelW
+}
+
+// segmentTicks labels each run's start and end with its offset since the
+// escrow began.
+func segmentTicks(segs []axisSegment) []htmlTick {
+	const minDX = 70 // labels closer than this would overlap
+	var out []htmlTick
+	lastX := math.Inf(-1)
+	add := func(x, at float64) {
+		if x-lastX < minDX {
+			return
+		}
+		out = append(out, htmlTick{X: f1(x), Label: "+" + fmtSeconds(at)})
+		lastX = x
+	}
+	for i, s := range segs {
+		add(s.x0, s.startMS)
+		if i == len(segs)-1 {
+			add(s.x1-24, s.endMS) // the label's middle, inside the drawing
+		}
+	}
+	return out
+}
+
+func fmtSeconds(ms float64) string {
+	return strconv.FormatFloat(ms/1000, 'f', 1, 64) + " s"
+}
+
+// phaseBands are the labelled bands of the phase runs.
+func phaseBands(phases []phaseSpan, segs []axisSegment, bottom float64) []htmlPhaseBand {
+	out := make([]htmlPhaseBand, len(phases))
+	for i, p := range phases {
+		s := segs[i]
+		label := p.name + " " + outcomeMark(p.outcome)
+		if fit := fitLabel(label, s.x1-s.x0-4); fit != "" {
+			label = fit
+		} else {
+			label = outcomeMark(p.outcome)
+		}
+		b := htmlPhaseBand{
+			Name: p.name, Outcome: p.outcome, Label: label,
+			X: f1(s.x0), W: f1(math.Max(1, s.x1-s.x0)), Y: f1(svgTopPad), H: f1(bottom - svgTopPad),
+			LabelX: f1(s.x0 + 3), LabelY: f1(12),
+		}
+		if i > 0 {
+			b.BreakX = f1(s.x0 - svgPhaseGap/2)
+		}
+		out[i] = b
+	}
+	return out
+}
+
+// payoutPointLabel is the letter a funding or payout snapshot shows on the
+// timeline (the legend explains them).
+func payoutPointLabel(p escrow.Point) string {
+	switch p {
+	case escrow.PointFunded:
+		return "F"
+	case escrow.PointPreSync:
+		return "R"
+	case escrow.PointPostSync:
+		return "I"
+	case escrow.PointPostSign:
+		return "S"
+	case escrow.PointPayoutFinal:
+		return "E"
+	}
+	return ""
 }

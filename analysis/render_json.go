@@ -23,7 +23,9 @@ type jsonTimeline struct {
 	DurationMS   *float64               `json:"duration_ms,omitempty"`
 	Error        *escrowtrace.FileError `json:"error"`
 	UnknownTypes []string               `json:"unknown_event_types,omitempty"`
-	Events       []escrowtrace.Event    `json:"events"`
+	// Phases are the file's phases, for a file that holds more than the setup.
+	Phases []escrowtrace.PhaseRecord `json:"phases,omitempty"`
+	Events []escrowtrace.Event       `json:"events"`
 }
 
 // WriteTimelineJSON writes the timeline with the file's own event objects.
@@ -35,7 +37,7 @@ func WriteTimelineJSON(w io.Writer, tl *Timeline) error {
 	return writeJSON(w, jsonTimeline{
 		EscrowID: tl.EscrowID, TraceID: tl.TraceID, Service: tl.Service, Outcome: tl.Outcome,
 		StartedAt: tl.StartedAt, DurationMS: tl.DurationMS, Error: tl.Error, UnknownTypes: tl.UnknownTypes,
-		Events: events,
+		Phases: tl.Phases, Events: events,
 	})
 }
 
@@ -59,13 +61,15 @@ type jsonRoleRPC struct {
 }
 
 type jsonAnomaly struct {
-	Kind    Kind   `json:"kind"`
-	Role    string `json:"role,omitempty"`
-	Round   int    `json:"round,omitempty"`
-	Seq     *int   `json:"seq,omitempty"`
-	Message string `json:"message"`
-	Cause   string `json:"cause"`
-	Hint    string `json:"hint"`
+	Kind  Kind   `json:"kind"`
+	Role  string `json:"role,omitempty"`
+	Round int    `json:"round,omitempty"`
+	Seq   *int   `json:"seq,omitempty"`
+	// Phase is set in files that hold more than the setup.
+	Phase   escrow.Phase `json:"phase,omitempty"`
+	Message string       `json:"message"`
+	Cause   string       `json:"cause"`
+	Hint    string       `json:"hint"`
 }
 
 type jsonPoint struct {
@@ -103,16 +107,98 @@ type jsonAnalysis struct {
 	Snapshots    []jsonRoleSnapshots    `json:"snapshots"`
 	Errors       []jsonError            `json:"errors"`
 	Anomalies    []jsonAnomaly          `json:"anomalies"`
+	// The lifecycle, for a file that holds more than the setup.
+	Funded *uint64     `json:"funded_amount,omitempty"`
+	Phases []jsonPhase `json:"phases,omitempty"`
 }
+
+type jsonPhase struct {
+	Name       escrow.Phase           `json:"name"`
+	Outcome    string                 `json:"outcome"`
+	StartedAt  time.Time              `json:"started_at"`
+	EndedAt    *time.Time             `json:"ended_at,omitempty"`
+	DurationMS *float64               `json:"duration_ms,omitempty"`
+	Error      *escrowtrace.FileError `json:"error,omitempty"`
+	Events     int                    `json:"events"`
+	Calls      int                    `json:"calls"`
+	Errors     int                    `json:"errors"`
+	FirstSeq   *int                   `json:"first_seq"`
+	LastSeq    *int                   `json:"last_seq"`
+	RootCause  Kind                   `json:"root_cause,omitempty"`
+	Anomalies  []jsonAnomaly          `json:"anomalies"`
+	Snapshots  []jsonPhaseSnapshot    `json:"snapshots"`
+	Signers    []string               `json:"signers,omitempty"`
+	Steps      []jsonStepView         `json:"steps,omitempty"`
+}
+
+type jsonPhaseSnapshot struct {
+	Role     string               `json:"role"`
+	Point    string               `json:"point"`
+	Seq      int                  `json:"seq"`
+	OffsetMS float64              `json:"offset_ms"`
+	Snapshot escrowtrace.Snapshot `json:"snapshot"`
+}
+
+type jsonStepView struct {
+	Name  string         `json:"name"`
+	Call  string         `json:"call"`
+	Roles []jsonStepCell `json:"roles"`
+}
+
+type jsonStepCell struct {
+	Role       string     `json:"role"`
+	Status     StepStatus `json:"status"` // "" when the role takes no part
+	Seq        *int       `json:"seq,omitempty"`
+	Method     string     `json:"method,omitempty"`
+	DurationMS *float64   `json:"duration_ms,omitempty"`
+	Error      string     `json:"error,omitempty"`
+}
+
+func toJSONPhases(lc *Lifecycle) []jsonPhase {
+	out := make([]jsonPhase, 0, len(lc.Phases))
+	for _, p := range lc.Phases {
+		jp := jsonPhase{
+			Name: p.Name, Outcome: p.Outcome, StartedAt: p.StartedAt, EndedAt: p.EndedAt, DurationMS: p.DurationMS,
+			Error: p.Error, Events: p.Events, Calls: p.Calls, Errors: p.Errors, RootCause: p.RootCause,
+			Anomalies: toJSONAnomalies(p.Anomalies, true), Snapshots: []jsonPhaseSnapshot{}, Signers: p.Signers,
+		}
+		if p.FirstSeq >= 0 {
+			jp.FirstSeq, jp.LastSeq = seqPtr(p.FirstSeq), seqPtr(p.LastSeq)
+		}
+		for _, s := range p.Snapshots {
+			jp.Snapshots = append(jp.Snapshots, jsonPhaseSnapshot{Role: s.Role, Point: s.Point.Name(), Seq: s.Seq, OffsetMS: s.OffsetMS, Snapshot: s.Snapshot})
+		}
+		for _, st := range p.Steps {
+			js := jsonStepView{Name: st.Name, Call: st.Call, Roles: []jsonStepCell{}}
+			for _, c := range st.Cells {
+				jc := jsonStepCell{Role: c.Role, Status: c.Status, Method: c.Method, Error: c.Error}
+				if c.Seq >= 0 {
+					jc.Seq, jc.DurationMS = seqPtr(c.Seq), ptrFloat(c.DurationMS)
+				}
+				js.Roles = append(js.Roles, jc)
+			}
+			jp.Steps = append(jp.Steps, js)
+		}
+		out = append(out, jp)
+	}
+	return out
+}
+
+func ptrFloat(v float64) *float64 { return &v }
 
 func toJSONLatency(l Latency) jsonLatency {
 	return jsonLatency{Calls: l.Calls, Errors: l.Errors, P50MS: l.P50MS, P95MS: l.P95MS, MaxMS: l.MaxMS}
 }
 
-func toJSONAnomalies(as []Anomaly) []jsonAnomaly {
+// toJSONAnomalies: withPhase names each finding's phase (files that hold
+// more than the setup).
+func toJSONAnomalies(as []Anomaly, withPhase bool) []jsonAnomaly {
 	out := make([]jsonAnomaly, len(as))
 	for i, a := range as {
 		out[i] = jsonAnomaly{Kind: a.Kind, Role: a.Role, Round: a.Round, Seq: a.Seq, Message: a.Message, Cause: a.Cause, Hint: a.Hint}
+		if withPhase {
+			out[i].Phase = a.Phase.Of()
+		}
 	}
 	return out
 }
@@ -125,7 +211,10 @@ func WriteAnalysisJSON(w io.Writer, a *Analysis) error {
 		EscrowID: tl.EscrowID, TraceID: tl.TraceID, Service: tl.Service, Outcome: tl.Outcome, Clean: a.Clean(),
 		RootCause: a.RootCause(), StartedAt: tl.StartedAt, DurationMS: tl.DurationMS, Events: len(tl.Events), UnknownTypes: tl.UnknownTypes,
 		Error: tl.Error, RPC: []jsonRPC{}, Snapshots: []jsonRoleSnapshots{}, Errors: []jsonError{},
-		Anomalies: toJSONAnomalies(a.Anomalies),
+		Anomalies: toJSONAnomalies(a.Anomalies, a.Lifecycle != nil),
+	}
+	if lc := a.Lifecycle; lc != nil {
+		out.Funded, out.Phases = lc.Funded, toJSONPhases(lc)
 	}
 	for _, m := range a.RPC {
 		r := jsonRPC{Method: m.Method, jsonLatency: toJSONLatency(m.Latency), ByRole: []jsonRoleRPC{}}
@@ -235,18 +324,21 @@ type jsonMethodLatency struct {
 }
 
 type jsonStats struct {
-	Files             int              `json:"files"`
-	Success           int              `json:"success"`
-	Failed            int              `json:"failed"`
-	Incomplete        int              `json:"incomplete"`
-	Unreadable        int              `json:"unreadable"`
-	UnreadableFiles   []jsonUnreadable `json:"unreadable_files"`
-	Clean             bool             `json:"clean"`
-	FailureRate       float64          `json:"failure_rate"`
-	FailuresByRound   map[string]int   `json:"failures_by_round"`
-	FailuresByRole    map[string]int   `json:"failures_by_role"`
-	FailuresByMethod  map[string]int   `json:"failures_by_method"`
-	FailuresByAnomaly map[Kind]int     `json:"failures_by_anomaly"`
+	Files           int              `json:"files"`
+	Success         int              `json:"success"`
+	Failed          int              `json:"failed"`
+	Incomplete      int              `json:"incomplete"`
+	Unreadable      int              `json:"unreadable"`
+	UnreadableFiles []jsonUnreadable `json:"unreadable_files"`
+	Clean           bool             `json:"clean"`
+	FailureRate     float64          `json:"failure_rate"`
+	// Files beyond the setup; failures_by_phase only when there are any.
+	Lifecycle         int                  `json:"lifecycle_files,omitempty"`
+	FailuresByPhase   map[escrow.Phase]int `json:"failures_by_phase,omitempty"`
+	FailuresByRound   map[string]int       `json:"failures_by_round"`
+	FailuresByRole    map[string]int       `json:"failures_by_role"`
+	FailuresByMethod  map[string]int       `json:"failures_by_method"`
+	FailuresByAnomaly map[Kind]int         `json:"failures_by_anomaly"`
 	// FailuresByRootCause uses "none" for failures no kind names.
 	FailuresByRootCause map[string]int      `json:"failures_by_root_cause"`
 	RootCauseShare      float64             `json:"root_cause_share"`
@@ -261,6 +353,7 @@ func WriteStatsJSON(w io.Writer, s *Stats) error {
 	out := jsonStats{
 		Files: s.Files, Success: s.Success, Failed: s.Failed, Incomplete: s.Incomplete, Unreadable: s.Unreadable,
 		UnreadableFiles: []jsonUnreadable{}, Clean: s.Clean(), FailureRate: s.FailureRate(),
+		Lifecycle: s.Lifecycle, FailuresByPhase: s.FailuresByPhase,
 		FailuresByRound: map[string]int{}, FailuresByRole: s.FailuresByRole, FailuresByMethod: s.FailuresByMethod,
 		FailuresByAnomaly: s.FailuresByAnomaly, FailuresByRootCause: map[string]int{}, RootCauseShare: s.RootCauseShare(),
 		Anomalies: []jsonKindStats{}, RPC: []jsonMethodLatency{},

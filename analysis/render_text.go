@@ -89,7 +89,14 @@ func WriteTimelineText(w io.Writer, tl *Timeline, o TextOptions) error {
 	t := newTextWriter(w, o)
 	writeHeader(t, tl)
 	t.printf("\n")
+	var runs []int
+	if tl.Lifecycle {
+		runs = phaseIndexes(tl.Phases, tl.Events)
+	}
 	for i := range tl.Events {
+		if runs != nil && (i == 0 || runs[i] != runs[i-1]) {
+			t.printf("%s\n", t.paint(ansiBold, phaseBanner(tl, runs[i], &tl.Events[i])))
+		}
 		t.printf("%s\n", eventLine(t, &tl.Events[i]))
 	}
 	t.printf("\n")
@@ -107,6 +114,9 @@ func writeHeader(t *textWriter, tl *Timeline) {
 		t.printf("  duration %s", fmtMS(*tl.DurationMS))
 	}
 	t.printf("  events %d\n", len(tl.Events))
+	if tl.Lifecycle {
+		t.printf("phases  %s\n", phaseList(tl.Phases))
+	}
 	if len(tl.UnknownTypes) > 0 {
 		t.printf("note: event types unknown to this analyzer, shown as they are: %s\n", strings.Join(tl.UnknownTypes, ", "))
 	}
@@ -114,6 +124,10 @@ func writeHeader(t *textWriter, tl *Timeline) {
 
 // writeOutcome says the outcome in words.
 func writeOutcome(t *textWriter, tl *Timeline) {
+	if tl.Lifecycle {
+		writeLifecycleOutcome(t, tl)
+		return
+	}
 	switch tl.Outcome {
 	case escrowtrace.OutcomeSuccess:
 		t.printf("%s\n", t.paint(ansiGreen, "✓ success: the 2-of-3 multisig setup finished"))
@@ -181,7 +195,7 @@ func eventLine(t *textWriter, e *escrowtrace.Event) painted {
 // the type carries.
 func eventDetails(e *escrowtrace.Event) string {
 	k := KeyOf(e)
-	k.Type = ""
+	k.Type, k.Phase = "", ""
 	parts := []string{strings.TrimSpace(k.String())}
 	switch {
 	case e.Type == escrowtrace.EventRPCCallStart:
@@ -194,6 +208,9 @@ func eventDetails(e *escrowtrace.Event) string {
 		}
 	case e.Snapshot != nil:
 		parts = append(parts, snapshotCells(*e.Snapshot))
+		if p, ok := escrow.PointByName(e.Type); ok && !p.IsSetup() {
+			parts = append(parts, payoutCells(*e.Snapshot))
+		}
 	}
 	if e.Context != nil {
 		if e.Context.Operation != "" {
@@ -294,6 +311,10 @@ func WriteAnalysisText(w io.Writer, a *Analysis, o TextOptions) error {
 		}
 	}
 
+	if lc := a.Lifecycle; lc != nil {
+		writeLifecycleText(t, lc)
+	}
+
 	t.printf("\n%s\n", t.paint(ansiBold, "Errors"))
 	if len(a.Errors) == 0 {
 		t.printf("  none\n")
@@ -328,6 +349,9 @@ func anomalyWhere(an Anomaly) string {
 	}
 	if an.Seq != nil {
 		parts = append(parts, "seq="+strconv.Itoa(*an.Seq))
+	}
+	if an.Phase != "" && an.Phase != escrow.PhaseSetup {
+		parts = append(parts, "phase="+string(an.Phase))
 	}
 	return strings.Join(parts, " ")
 }
@@ -441,6 +465,13 @@ func WriteStatsText(w io.Writer, s *Stats, o TextOptions) error {
 				label = "no round"
 			}
 			rounds[label] = n
+		}
+		if s.FailuresByPhase != nil {
+			phases := map[string]int{}
+			for p, n := range s.FailuresByPhase {
+				phases[string(p)] = n
+			}
+			writeCounts(t, "by phase", phases)
 		}
 		writeCounts(t, "by round", rounds)
 		writeCounts(t, "by role", s.FailuresByRole)

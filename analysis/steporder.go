@@ -27,15 +27,53 @@ const (
 
 // stepPlace is an event's place in the protocol.
 type stepPlace struct {
-	step int // index in escrow.SetupSteps; len(SetupSteps) for what follows them
-	part stepPart
+	group int // the phase run's position in the compared order (0 for a setup alone)
+	step  int // index in the phase's steps; len(steps) for what follows them
+	part  stepPart
 }
 
 func (p stepPlace) less(q stepPlace) bool {
+	if p.group != q.group {
+		return p.group < q.group
+	}
 	if p.step != q.step {
 		return p.step < q.step
 	}
 	return p.part < q.part
+}
+
+// protocol is the steps of one phase run and which roles take part in each:
+// every role in every step of the setup; the payout's signers, builder,
+// co-signer or all three as escrow.PayoutSteps' work says (stepRoles). A
+// phase without steps (the funding) keeps its events in time order.
+type protocol struct {
+	steps     []escrow.Step
+	takesPart func(role string, step int) bool
+}
+
+// protocolOf is the protocol of a phase run with these events.
+func protocolOf(phase escrow.Phase, events []escrowtrace.Event) protocol {
+	switch {
+	case phase == escrow.PhaseSetup:
+		return protocol{steps: escrow.SetupSteps[:], takesPart: func(string, int) bool { return true }}
+	case phase.IsPayout():
+		steps := escrow.PayoutSteps(phase)
+		signers := payoutSigners(phase, events)
+		part := make([]map[string]bool, len(steps))
+		for k, st := range steps {
+			part[k] = map[string]bool{}
+			for _, r := range stepRoles(st.Name, signers) {
+				part[k][string(r)] = true
+			}
+		}
+		return protocol{steps: steps, takesPart: func(role string, step int) bool {
+			if len(signers) == 0 || escrow.Role(role).Index() < 0 {
+				return true // a file of another producer: follow every step
+			}
+			return part[step][role]
+		}}
+	}
+	return protocol{takesPart: func(string, int) bool { return true }}
 }
 
 // stepPlaces places each event (in seq order) in the protocol. Each role is
@@ -43,15 +81,31 @@ func (p stepPlace) less(q stepPlace) bool {
 // step's call, or its PRE or POST snapshot) moves the role on; the step's POST
 // snapshot (or, when the step takes none, the end of its call) closes it.
 // Events of no role follow the furthest role.
-func stepPlaces(events []escrowtrace.Event) []stepPlace {
-	steps := escrow.SetupSteps[:]
+func stepPlaces(events []escrowtrace.Event, proto protocol, group int) []stepPlace {
+	steps := proto.steps
+	places := make([]stepPlace, len(events))
+	if len(steps) == 0 {
+		for i := range places {
+			places[i] = stepPlace{group: group}
+		}
+		return places
+	}
 	type progress struct {
 		step   int
 		called bool // the step's call has ended
 	}
 	byRole := map[string]*progress{}
 	furthest := 0
-	places := make([]stepPlace, len(events))
+	// first is the first step a role takes part in, from where its
+	// progress starts.
+	first := func(role string, from int) int {
+		for s := from; s < len(steps); s++ {
+			if proto.takesPart(role, s) {
+				return s
+			}
+		}
+		return len(steps)
+	}
 	for i := range events {
 		e := &events[i]
 		if e.Role == "" {
@@ -59,20 +113,22 @@ func stepPlaces(events []escrowtrace.Event) []stepPlace {
 			if e.Type != escrowtrace.EventErrorFinal {
 				part = partCall
 			}
-			places[i] = stepPlace{step: furthest, part: part}
+			places[i] = stepPlace{group: group, step: furthest, part: part}
 			continue
 		}
 		pr := byRole[e.Role]
 		if pr == nil {
-			pr = &progress{}
+			pr = &progress{step: first(e.Role, 0)}
 			byRole[e.Role] = pr
 		}
-		if s, ok := laterStep(steps, pr.step, e); ok {
-			pr.step, pr.called = s, false
+		if pr.step >= len(steps) || !ofStep(steps[pr.step], e) {
+			if s, ok := laterStep(steps, pr.step, e, func(s int) bool { return proto.takesPart(e.Role, s) }); ok {
+				pr.step, pr.called = s, false
+			}
 		}
 		st := steps[min(pr.step, len(steps)-1)]
-		isCall := isRPC(e.Type) && e.Method == st.Call && e.Round == int(st.Round)
-		place := stepPlace{step: pr.step, part: partCall}
+		isCall := isRPC(e.Type) && isStepCall(st, e.Method) && e.Round == int(st.Round)
+		place := stepPlace{group: group, step: pr.step, part: partCall}
 		if pr.step >= len(steps) || pr.called {
 			place.part = partAfter
 		}
@@ -90,7 +146,7 @@ func stepPlaces(events []escrowtrace.Event) []stepPlace {
 			}
 			p, isPoint := escrow.PointByName(e.Type)
 			if (st.After == escrow.NoPoint && ended) || (isPoint && p == st.After) {
-				pr.step, pr.called = pr.step+1, false
+				pr.step, pr.called = first(e.Role, pr.step+1), false
 			}
 		}
 	}
@@ -99,18 +155,31 @@ func stepPlaces(events []escrowtrace.Event) []stepPlace {
 
 // laterStep is the step after cur that e can only belong to: the step whose
 // call e makes (in the step's round) or whose PRE or POST snapshot e is.
-func laterStep(steps []escrow.Step, cur int, e *escrowtrace.Event) (int, bool) {
+func laterStep(steps []escrow.Step, cur int, e *escrowtrace.Event, takesPart func(step int) bool) (int, bool) {
 	p, isPoint := escrow.PointByName(e.Type)
 	for s := cur + 1; s < len(steps); s++ {
 		st := steps[s]
+		if !takesPart(s) {
+			continue
+		}
 		if isPoint && (p == st.Before || p == st.After) {
 			return s, true
 		}
-		if isRPC(e.Type) && e.Method == st.Call && e.Round == int(st.Round) {
+		if isRPC(e.Type) && isStepCall(st, e.Method) && e.Round == int(st.Round) {
 			return s, true
 		}
 	}
 	return 0, false
+}
+
+// ofStep reports whether e is st's call or one of its snapshots: the
+// payout's post-spend sync calls refresh again, and a role's refresh belongs
+// to the step it is in.
+func ofStep(st escrow.Step, e *escrowtrace.Event) bool {
+	if p, ok := escrow.PointByName(e.Type); ok {
+		return p == st.Before || p == st.After
+	}
+	return isRPC(e.Type) && isStepCall(st, e.Method) && e.Round == int(st.Round)
 }
 
 func isRPC(t string) bool {
@@ -123,12 +192,22 @@ func isRPC(t string) bool {
 // step's call, then what follows it), then by role (buyer, vendor, arbiter,
 // then any other), then by seq. Within a role nothing moves: a role's calls
 // are sequential, so its seq order is causal.
-func CanonicalOrder(events []escrowtrace.Event) { canonical(events) }
+//
+// The events are taken as one run of one phase (the setup's steps for the
+// setup, escrow.PayoutSteps for a payout, time order for the funding); see
+// Compare for a file of several phases.
+func CanonicalOrder(events []escrowtrace.Event) {
+	phase := escrow.PhaseSetup
+	if len(events) > 0 {
+		phase = phaseOf(&events[0])
+	}
+	canonical(events, protocolOf(phase, events), 0)
+}
 
-// canonical sorts events as CanonicalOrder does and returns each sorted
-// event's place in the protocol.
-func canonical(events []escrowtrace.Event) []stepPlace {
-	places := stepPlaces(events)
+// canonical sorts events (one phase run, seq order) as CanonicalOrder does
+// and returns each sorted event's place in the protocol.
+func canonical(events []escrowtrace.Event, proto protocol, group int) []stepPlace {
+	places := stepPlaces(events, proto, group)
 	idx := make([]int, len(events))
 	for i := range idx {
 		idx[i] = i

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -22,6 +23,11 @@ type Timeline struct {
 	// UnknownTypes lists event types this analyzer does not know, sorted; such
 	// events are kept and shown, never dropped.
 	UnknownTypes []string
+	// Lifecycle says that the file holds more than the setup (a phases list,
+	// or events of a later phase); Phases are then its phases in the order
+	// they ran, and Outcome, Error and DurationMS are the latest phase's.
+	Lifecycle bool
+	Phases    []escrowtrace.PhaseRecord
 }
 
 // NewTimeline takes the file's events in seq order (ties keep file order).
@@ -36,6 +42,7 @@ func NewTimeline(f *escrowtrace.File) *Timeline {
 		if p, ok := setupPoint(e.Type); ok && e.Round == 0 {
 			e.Round = int(p.Round())
 		}
+		e.Phase = e.Phase.Of()
 		if !knownEventType(e.Type) {
 			unknown[e.Type] = true
 		}
@@ -43,6 +50,10 @@ func NewTimeline(f *escrowtrace.File) *Timeline {
 	t := &Timeline{
 		EscrowID: f.EscrowID, TraceID: f.TraceID, Service: f.Service, Outcome: f.Outcome,
 		StartedAt: f.StartedAt, DurationMS: f.DurationMS, Error: f.Error, Events: events,
+		Lifecycle: isLifecycle(f.Phases, events),
+	}
+	if t.Lifecycle {
+		t.Phases = phaseRecords(f, events)
 	}
 	for k := range unknown {
 		t.UnknownTypes = append(t.UnknownTypes, k)
@@ -67,11 +78,18 @@ type EventKey struct {
 	Role   string
 	Round  int
 	Method string
+	// Phase is the event's lifecycle phase, "" for the setup (so that a
+	// setup's keys read as before).
+	Phase escrow.Phase
 }
 
 // KeyOf is the event's key.
 func KeyOf(e *escrowtrace.Event) EventKey {
-	return EventKey{Type: e.Type, Role: e.Role, Round: e.Round, Method: e.Method}
+	k := EventKey{Type: e.Type, Role: e.Role, Round: e.Round, Method: e.Method}
+	if p := phaseOf(e); p != escrow.PhaseSetup {
+		k.Phase = p
+	}
+	return k
 }
 
 // String is the seed's form: "RPC_CALL_START role=buyer round=1 method=prepare_multisig".
@@ -86,6 +104,9 @@ func (k EventKey) String() string {
 	}
 	if k.Method != "" {
 		fmt.Fprintf(&b, " method=%s", k.Method)
+	}
+	if k.Phase != "" {
+		fmt.Fprintf(&b, " phase=%s", k.Phase)
 	}
 	return b.String()
 }

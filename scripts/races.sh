@@ -60,6 +60,14 @@ done
 
 escrows=${#files[@]}
 failed=$(wc -l <"$rows")
+# The page's hand-written part (the payout's kinds) follows a marker line and
+# is kept as it is.
+marker='<!-- Hand-written below this line'
+kept=$(mktemp)
+trap 'rm -f "$rows" "$kept"' EXIT
+if [ "$DOC" != - ] && [ -f "$DOC" ]; then
+  sed -n "/^$marker/,\$p" "$DOC" >"$kept"
+fi
 {
   echo "# Root causes of shared-mode races"
   echo
@@ -95,6 +103,10 @@ failed=$(wc -l <"$rows")
     printf '%s\n' "$unnamed" | while IFS=$'\t' read -r err kind file; do
       echo "- \`$file\`: \`$err\` ($kind)"
     done
+  fi
+  if [ -s "$kept" ]; then
+    echo
+    cat "$kept"
   fi
 } >"${DOC/#-//dev/stdout}"
 [ "$DOC" = - ] || echo "wrote $DOC ($failed failed escrows of $escrows)"

@@ -43,6 +43,12 @@ func TestCLIGolden(t *testing.T) {
 		{"stdin_empty", []string{"timeline", "-"}, "", exitUsage, false},
 		{"unknown_flag_escaped", []string{"analyze", "--bo\x1b]0;pwned\x07gus", "-"}, "", exitUsage, false},
 		{"unknown_command_escaped", []string{"time\x1b[2Jline"}, "", exitUsage, false},
+		// Lifecycle files: one phase, a phase the escrow has not, a phase that does not exist.
+		{"analyze_phase_release", []string{"analyze", "--phase", "release", lifecycle + "import_before_refresh.json"}, "", exitFindings, false},
+		{"diff_phase_release", []string{"diff", "--phase", "release", lifecycle + "released.json", lifecycle + "import_before_refresh.json"}, "", exitFindings, true},
+		{"timeline_phase_missing", []string{"timeline", "--phase", "refund", lifecycle + "released.json"}, "", exitUsage, false},
+		{"timeline_phase_bogus", []string{"timeline", "--phase", "payday", lifecycle + "released.json"}, "", exitUsage, false},
+		{"stats_lifecycle_json", []string{"stats", "--json", lifecycle}, "", exitFindings, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,6 +43,7 @@ func timelineCmd(c *cli) *cobra.Command {
 	}
 	jaegerFlags(cmd, &c.opts)
 	slowFlag(cmd, &c.opts)
+	phaseFlag(cmd, &c.opts)
 	return cmd
 }
 
@@ -74,6 +75,7 @@ func analyzeCmd(c *cli) *cobra.Command {
 	}
 	jaegerFlags(cmd, &c.opts)
 	slowFlag(cmd, &c.opts)
+	phaseFlag(cmd, &c.opts)
 	return cmd
 }
 
@@ -122,6 +124,7 @@ func diffCmd(c *cli) *cobra.Command {
 	jaegerFlags(cmd, &c.opts)
 	cmd.Flags().BoolVar(&c.opts.html, "html", false, "write a self-contained HTML page instead of text (with -o FILE)")
 	outFlag(cmd, &c.opts)
+	phaseFlag(cmd, &c.opts)
 	return cmd
 }
 

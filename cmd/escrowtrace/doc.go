@@ -15,6 +15,12 @@
 // command's usage, and "-" reads standard input wherever a file is read (once
 // per run: diff takes at most one "-").
 //
+// A file may hold an escrow's whole lifecycle (setup, fund, release, refund,
+// resolve): every command reads all its phases, and timeline, analyze, diff
+// and html take --phase PHASE to show one of them (its events keep the
+// file's seq numbers; offsets count from the phase's start). stats counts
+// failures by phase.
+//
 // Exit status: 0 clean, 1 anomalies, a failure, a divergence or an invalid
 // file found, 2 usage or input errors. Errors are printed once, by run, never
 // by cobra. Flag parsing lives here; all logic is in package analysis.

@@ -39,6 +39,7 @@ func htmlCmd(c *cli) *cobra.Command {
 	jaegerFlags(cmd, &c.opts)
 	slowFlag(cmd, &c.opts)
 	outFlag(cmd, &c.opts)
+	phaseFlag(cmd, &c.opts)
 	return cmd
 }
 

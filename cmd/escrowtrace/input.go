@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/escrowd/escrowd/analysis"
+	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
@@ -22,6 +23,15 @@ const (
 // load reads one escrow: standard input for "-", a file, or with --jaeger an
 // escrow or trace ID when no such file exists.
 func (c *cli) load(ctx context.Context, arg string) (*escrowtrace.File, error) {
+	f, err := c.loadAll(ctx, arg)
+	if err != nil || c.opts.phase == "" {
+		return f, err
+	}
+	return analysis.OnlyPhase(f, escrow.Phase(c.opts.phase))
+}
+
+// loadAll reads the whole escrow of a FILE|ID|- argument.
+func (c *cli) loadAll(ctx context.Context, arg string) (*escrowtrace.File, error) {
 	if arg == stdinArg {
 		data, err := c.readStdin()
 		if err != nil {

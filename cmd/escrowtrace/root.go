@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/escrowd/escrowd/analysis"
+	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
 // Exit statuses.
@@ -36,6 +37,7 @@ type options struct {
 	timeout time.Duration
 	html    bool   // diff: write the HTML page instead of text
 	out     string // html, diff --html: the page's file ("" or "-": stdout)
+	phase   string // timeline, analyze, html, diff: one lifecycle phase ("": all)
 }
 
 // cli carries one invocation's inputs, outputs, parsed options and result.
@@ -160,6 +162,9 @@ func (c *cli) prepare(cmd *cobra.Command) error {
 			return err
 		}
 	}
+	if c.opts.phase != "" && !escrow.Phase(c.opts.phase).Valid() {
+		return fmt.Errorf("--phase %q: want one of setup, fund, release, refund, resolve", c.opts.phase)
+	}
 	if c.opts.jaeger != "" {
 		if c.jaeger, err = analysis.NewJaeger(c.opts.jaeger, c.opts.timeout); err != nil {
 			return err
@@ -178,6 +183,10 @@ func jaegerFlags(cmd *cobra.Command, o *options) {
 
 func slowFlag(cmd *cobra.Command, o *options) {
 	cmd.Flags().StringVar(&o.slow, "slow", "5x", "slow_rpc threshold: a `duration` (800ms) or Nx for N times the method's median in its round (min. 3 calls, never under 50ms)")
+}
+
+func phaseFlag(cmd *cobra.Command, o *options) {
+	cmd.Flags().StringVar(&o.phase, "phase", "", "only this lifecycle `PHASE` of the escrow (setup, fund, release, refund, resolve); default: every phase")
 }
 
 func outFlag(cmd *cobra.Command, o *options) {

@@ -14,7 +14,10 @@ import (
 	"github.com/escrowd/escrowd/analysis"
 )
 
-const fixtures = "../../analysis/testdata/fixtures/"
+const (
+	fixtures  = "../../analysis/testdata/fixtures/"
+	lifecycle = "../../analysis/testdata/lifecycle/"
+)
 
 func TestRunExitCodes(t *testing.T) {
 	tests := []struct {

@@ -1,7 +1,10 @@
 // Package ui serves escrowd's pages for people: /ui/ lists recent escrows
-// with their status, failure kind and root cause, from the Source's entries
-// alone (it opens no trace file, however long the list); /ui/escrow/:id
-// shows one escrow's trace (lanes per role, RPC calls, snapshots, anomalies with hints) and
+// with their lifecycle state (any status string; ready, funded, paying_out,
+// released, refunded, resolved, failed each with its own style and words),
+// failure kind and root cause, from the Source's entries alone (it opens no
+// trace file, however long the list); /ui/escrow/:id shows one escrow's
+// trace over its whole lifecycle (phases, lanes per role, RPC calls,
+// snapshots and balances, the payout's steps, anomalies with hints) and
 // /ui/diff?a=&b= compares two escrows. The escrow and diff pages are the
 // analysis package's self-contained HTML; this package only finds the trace
 // files, checks the IDs and adds the HTTP side: status codes, error pages and

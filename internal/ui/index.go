@@ -23,6 +23,7 @@ type indexPage struct {
 
 type indexRow struct {
 	ID, Created, Status, StatusText, StatusClass string
+	StatusTitle                                  string // the lifecycle state in words
 	Kind, KindNote, Error                        string
 	Href, JaegerHref                             string
 	SelectA, SelectB                             bool
@@ -56,7 +57,7 @@ func (h *handlers) index(c echo.Context) error {
 			continue
 		}
 		// The form starts on the newest success against the newest failure.
-		if !pickedA && row.StatusClass == "ready" {
+		if !pickedA && (row.StatusClass == "ready" || row.StatusClass == "paid") {
 			row.SelectA, pickedA = true, true
 		} else if !pickedB && row.StatusClass == "failed" {
 			row.SelectB, pickedB = true, true
@@ -74,14 +75,7 @@ func (h *handlers) indexRow(e Entry) indexRow {
 	if !e.CreatedAt.IsZero() {
 		row.Created = e.CreatedAt.UTC().Format(time.DateTime)
 	}
-	switch e.Status {
-	case "ready", "success", "succeeded":
-		row.StatusText, row.StatusClass = "✓ "+e.Status, "ready"
-	case "failed", "interrupted":
-		row.StatusText, row.StatusClass = "✗ "+e.Status, "failed"
-	default:
-		row.StatusText, row.StatusClass = "… "+e.Status, "other"
-	}
+	row.StatusText, row.StatusClass, row.StatusTitle = statusWords(e.Status)
 	row.JaegerHref = jaegerLink(h.opts.JaegerUIURL, e.TraceID)
 	if !escrow.ValidID(e.EscrowID) {
 		row.KindNote = "invalid id"
@@ -96,10 +90,14 @@ func (h *handlers) indexRow(e Entry) indexRow {
 		row.Kind = e.Kind
 	case h.opts.TracingOff:
 		row.KindNote = "tracing off"
-	case row.StatusClass == "ready":
-		row.KindNote = "—"
 	case row.StatusClass == "failed":
 		row.KindNote = "unknown"
+	case e.Error != "" && e.Cause != "":
+		row.Kind = e.Cause // a payout failed; the escrow kept its funds and state
+	case e.Error != "" && e.Kind != "":
+		row.Kind = e.Kind
+	case row.StatusClass != "other":
+		row.KindNote = "—"
 	}
 	if e.Traced && !h.opts.TracingOff {
 		row.Href = escrowURL(e.EscrowID)
@@ -126,4 +124,29 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// statusWords are a status's text (a mark and the status, never colour
+// alone), its CSS class and its lifecycle state in words. Any status string
+// is shown; the known ones of the lifecycle get their own style.
+func statusWords(status string) (text, class, title string) {
+	switch status {
+	case "ready", "success", "succeeded":
+		return "✓ " + status, "ready", "multisig set up; not funded yet"
+	case "funded":
+		return "◆ " + status, "funded", "funded; no payout yet"
+	case "paying_out":
+		return "… " + status, "paying", "a payout is running"
+	case "released":
+		return "✓ " + status, "paid", "paid out to the vendor"
+	case "refunded":
+		return "✓ " + status, "paid", "paid back to the buyer"
+	case "resolved":
+		return "✓ " + status, "paid", "paid out to the dispute's winner"
+	case "failed":
+		return "✗ " + status, "failed", "failed; see the error"
+	case "interrupted":
+		return "✗ " + status, "failed", "escrowd stopped while it ran"
+	}
+	return "… " + status, "other", "in progress"
 }
