@@ -225,3 +225,21 @@ func TestLifecycleGuards(t *testing.T) {
 		t.Fatalf("guarded requests changed the escrow: %v", m)
 	}
 }
+
+// TestFailedPayoutThroughAPI: a payout the wallet refused leaves the escrow
+// funded, and the escrow shows where and why in last_error, with the
+// failure's kind.
+func TestFailedPayoutThroughAPI(t *testing.T) {
+	f := newFixture(t, options{money: true})
+	id := f.fundedViaAPI(t, moneyBody)
+	f.ledger.Payer().FailNext("sign")
+	_, m := f.do(t, http.MethodPost, "/api/escrow/"+id+"/release?wait=1m", "", nil)
+	le, _ := m["last_error"].(map[string]any)
+	if m["status"] != "funded" || le == nil || le["phase"] != "release" || le["step"] != "sign" || le["role"] != "vendor" ||
+		le["kind"] != "stale_data" || le["message"] == "" {
+		t.Fatalf("after a refused signature: %v", m)
+	}
+	if m["balance"] != 1e6 || m["payout"] != nil {
+		t.Fatalf("a failed payout must leave the funds shown and no payout: %v", m)
+	}
+}

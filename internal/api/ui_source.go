@@ -39,6 +39,10 @@ func (s uiSource) List(ctx context.Context, limit int) ([]ui.Entry, error) {
 	for i, e := range list {
 		out[i] = ui.Entry{EscrowID: e.ID, TraceID: e.TraceID, Status: string(e.Status), Error: e.Error,
 			Kind: string(e.Failure.Kind), Cause: e.Cause, Traced: s.tracesDir != "" && e.Status.SetupEnded(), CreatedAt: e.CreatedAt}
+		if l := e.LastError; e.Error == "" && l.Message != "" {
+			// A failed payout attempt: the escrow kept its funds and state.
+			out[i].Error, out[i].Kind, out[i].Cause = string(l.Phase)+": "+l.Message, string(l.Kind), l.Cause
+		}
 	}
 	return out, nil
 }

@@ -61,6 +61,11 @@ type failureView struct {
 	Step    string `json:"step,omitempty"`
 	Role    string `json:"role,omitempty"`
 	Message string `json:"message"`
+	// Kind is the failure's kind (e.g. "not_enough_money"), Cause its root
+	// cause from the analysis of the escrow's trace (e.g.
+	// "import_before_refresh"); omitted when unknown.
+	Kind  string `json:"kind,omitempty"`
+	Cause string `json:"cause,omitempty"`
 }
 
 // viewOf shows an escrow; tx is where its payout transaction is on the
@@ -92,7 +97,8 @@ func viewOf(e store.Escrow, tx *chain.TxStatus) escrowView {
 		v.Payout = pv
 	}
 	if f := e.LastError; f.Message != "" {
-		v.LastError = &failureView{Phase: string(f.Phase), Step: f.Step, Role: string(f.Role), Message: f.Message}
+		v.LastError = &failureView{Phase: string(f.Phase), Step: f.Step, Role: string(f.Role), Message: f.Message,
+			Kind: string(f.Kind), Cause: f.Cause}
 	}
 	return v
 }

@@ -186,6 +186,9 @@ func (s *Service) pay(ctx context.Context, e store.Escrow, rec *store.Record) {
 			return
 		}
 		if !stored.Stage.Sent() {
+			// The failed phase has ended, its trace is final: its root
+			// cause is kept with the failure, as a failed setup's is.
+			failure.Cause = s.diagnose(e.ID)
 			ferr := s.record(func(ctx context.Context) error {
 				_, err := s.cfg.Store.FailPayout(ctx, e.ID, failure)
 				return err
@@ -280,13 +283,13 @@ func (s *Service) noteError(id string, f store.PayoutFailure) {
 func payoutFailure(phase escrow.Phase, err error) store.PayoutFailure {
 	var pe *multisig.PayoutError
 	if errors.As(err, &pe) {
-		f := store.PayoutFailure{Phase: pe.Phase, Step: pe.Step, Role: pe.Role, Message: pe.Err.Error()}
+		f := store.PayoutFailure{Phase: pe.Phase, Step: pe.Step, Role: pe.Role, Message: pe.Err.Error(), Kind: multisig.KindOf(err)}
 		if f.Phase == "" {
 			f.Phase = phase
 		}
 		return f
 	}
-	return store.PayoutFailure{Phase: phase, Message: err.Error()}
+	return store.PayoutFailure{Phase: phase, Message: err.Error(), Kind: multisig.KindOf(err)}
 }
 
 func recordOf(r store.Record) multisig.PayoutRecord {

@@ -134,6 +134,12 @@ type PayoutFailure struct {
 	Step    string
 	Role    escrow.Role
 	Message string
+	// Kind is the failure's kind (the wallet's error named by walletrpc,
+	// e.g. "not_enough_money"); Cause its root cause from the analysis of
+	// the escrow's trace once the failed phase was written (e.g.
+	// "import_before_refresh"); "" when unknown or tracing is off.
+	Kind  escrow.Kind
+	Cause string
 }
 
 // Stage is a payout's write-ahead stage (multisig.PayoutStage's values):

@@ -72,7 +72,9 @@ var migrations = []string{
 		last_phase       TEXT NOT NULL DEFAULT '',
 		last_step        TEXT NOT NULL DEFAULT '',
 		last_role        TEXT NOT NULL DEFAULT '',
-		last_message     TEXT NOT NULL DEFAULT ''
+		last_message     TEXT NOT NULL DEFAULT '',
+		last_kind        TEXT NOT NULL DEFAULT '',
+		last_cause       TEXT NOT NULL DEFAULT ''
 	);
 	INSERT INTO escrows_v3 (id, trace_id, buyer_id, vendor_id, amount, status, multisig_address, error, created_at,
 		finished_at, fail_phase, fail_role, fail_round, fail_operation, fail_kind, cause)

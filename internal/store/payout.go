@@ -168,7 +168,7 @@ func (s *Store) FinishPayout(ctx context.Context, id string, p Paid) (Escrow, er
 		return Escrow{}, fmt.Errorf("finish payout of escrow %s: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE escrows
-		SET status = ?, last_phase = '', last_step = '', last_role = '', last_message = ''
+		SET status = ?, last_phase = '', last_step = '', last_role = '', last_message = '', last_kind = '', last_cause = ''
 		WHERE id = ?`, string(paid), id); err != nil {
 		return Escrow{}, fmt.Errorf("finish payout of escrow %s: %w", id, err)
 	}
@@ -210,8 +210,8 @@ func (s *Store) FailPayout(ctx context.Context, id string, f PayoutFailure) (Esc
 		return Escrow{}, fmt.Errorf("fail payout of escrow %s: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE escrows
-		SET status = 'funded', last_phase = ?, last_step = ?, last_role = ?, last_message = ?
-		WHERE id = ?`, string(f.Phase), f.Step, string(f.Role), f.Message, id); err != nil {
+		SET status = 'funded', last_phase = ?, last_step = ?, last_role = ?, last_message = ?, last_kind = ?, last_cause = ?
+		WHERE id = ?`, string(f.Phase), f.Step, string(f.Role), f.Message, string(f.Kind), f.Cause, id); err != nil {
 		return Escrow{}, fmt.Errorf("fail payout of escrow %s: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -224,8 +224,8 @@ func (s *Store) FailPayout(ctx context.Context, id string, f PayoutFailure) (Esc
 // out (its transaction may have been sent: it is being resumed).
 func (s *Store) NotePayoutError(ctx context.Context, id string, f PayoutFailure) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE escrows
-		SET last_phase = ?, last_step = ?, last_role = ?, last_message = ?
-		WHERE id = ? AND status = 'paying_out'`, string(f.Phase), f.Step, string(f.Role), f.Message, id)
+		SET last_phase = ?, last_step = ?, last_role = ?, last_message = ?, last_kind = ?, last_cause = ?
+		WHERE id = ? AND status = 'paying_out'`, string(f.Phase), f.Step, string(f.Role), f.Message, string(f.Kind), f.Cause, id)
 	if err != nil {
 		return fmt.Errorf("note payout error of escrow %s: %w", id, err)
 	}

@@ -170,7 +170,7 @@ func (s *Store) checkChanged(ctx context.Context, res sql.Result, id, op string)
 const columns = `e.id, e.trace_id, e.buyer_id, e.vendor_id, e.amount, e.status, e.multisig_address, e.error,
 	e.created_at, e.finished_at, e.fail_phase, e.fail_role, e.fail_round, e.fail_operation, e.fail_kind, e.cause,
 	e.buyer_address, e.vendor_address, e.wallet_buyer, e.wallet_vendor, e.wallet_arbiter,
-	e.balance, e.unlocked_balance, e.funded_at, e.last_phase, e.last_step, e.last_role, e.last_message,
+	e.balance, e.unlocked_balance, e.funded_at, e.last_phase, e.last_step, e.last_role, e.last_message, e.last_kind, e.last_cause,
 	p.phase, p.winner, p.to_role, p.payee_address, p.stage, p.tx_hashes, p.amount, p.fee, p.height,
 	p.started_at, p.updated_at, p.finished_at`
 
@@ -257,7 +257,7 @@ func scan(r scanner) (Escrow, error) {
 		wallets   [escrow.Participants]string
 		bal, ubal string
 		funded    sql.NullInt64
-		last      struct{ phase, step, role string }
+		last      struct{ phase, step, role, kind string }
 		p         struct {
 			phase, winner, toRole, address, stage, hashes, amount, fee sql.NullString
 			height, started, updated, finished                         sql.NullInt64
@@ -267,14 +267,14 @@ func scan(r scanner) (Escrow, error) {
 		&e.MultisigAddress, &e.Error, &created, &finished,
 		&f.phase, &f.role, &round, &f.op, &f.kind, &e.Cause,
 		&e.BuyerAddress, &e.VendorAddress, &wallets[0], &wallets[1], &wallets[2],
-		&bal, &ubal, &funded, &last.phase, &last.step, &last.role, &e.LastError.Message,
+		&bal, &ubal, &funded, &last.phase, &last.step, &last.role, &e.LastError.Message, &last.kind, &e.LastError.Cause,
 		&p.phase, &p.winner, &p.toRole, &p.address, &p.stage, &p.hashes, &p.amount, &p.fee, &p.height,
 		&p.started, &p.updated, &p.finished); err != nil {
 		return Escrow{}, err
 	}
 	e.Failure = Failure{Phase: escrow.Phase(f.phase), Role: escrow.Role(f.role), Round: escrow.Round(round),
 		Operation: f.op, Kind: escrow.Kind(f.kind)}
-	e.LastError.Phase, e.LastError.Step, e.LastError.Role = escrow.Phase(last.phase), last.step, escrow.Role(last.role)
+	e.LastError.Phase, e.LastError.Step, e.LastError.Role, e.LastError.Kind = escrow.Phase(last.phase), last.step, escrow.Role(last.role), escrow.Kind(last.kind)
 	var err error
 	if e.Amount, err = parseAmount(e.ID, "amount", amount); err != nil {
 		return Escrow{}, err
