@@ -64,9 +64,10 @@ func (s *walletSession) close(ctx context.Context) error {
 }
 
 // ReadSnapshot reads the role's wallet state (balances, multisig state,
-// address hash, key file mode), as the setup's sessions do.
+// address hash, key file mode), as the setup's sessions do, and the chain
+// state (multisig_import_needed, height).
 func (s *walletSession) ReadSnapshot(ctx context.Context) Snapshot {
-	return readSnapshot(ctx, s.raw, s.walletDir, s.wallet)
+	return readSnapshot(ctx, s.raw, s.walletDir, s.wallet, true)
 }
 
 // eachWallet runs f for every session at once (each on its own server) and
