@@ -1,7 +1,13 @@
 package jsonfile
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,6 +19,7 @@ import (
 
 	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 	"github.com/escrowd/escrowd/pkg/exporters/jsonfile/internal/spanconv"
 )
 
@@ -118,4 +125,120 @@ func TestLifecycleAttributesReachTheFile(t *testing.T) {
 	if err := escrowtrace.Validate(data); err != nil {
 		t.Error(err)
 	}
+}
+
+// phasedStubs is lifecycleStubs with escrow.phase on every span of the
+// release, as escrowd's tracing sets it; n is the number of setup spans.
+func phasedStubs(c escrowCase) (stubs tracetest.SpanStubs, n int) {
+	stubs = lifecycleStubs(c)
+	n = len(escrowStubs(c))
+	for i := n; i < len(stubs); i++ {
+		if !slices.ContainsFunc(stubs[i].Attributes, func(kv attribute.KeyValue) bool { return kv.Key == escrowtrace.AttrEscrowPhase }) {
+			stubs[i].Attributes = append(stubs[i].Attributes, attribute.String(escrowtrace.AttrEscrowPhase, "release"))
+		}
+	}
+	return stubs, n
+}
+
+// TestLaterPhaseMergedIntoFile: the setup's file is written when the setup's
+// root ends, and rewritten with both phases when the release's root ends
+// (in another batch): byte for byte the file of both phases' spans at once,
+// valid against the schema. A late span of the setup after that keeps the
+// release in the file. With the otlp section the merged file has every span.
+func TestLaterPhaseMergedIntoFile(t *testing.T) {
+	for _, otlp := range []bool{false, true} {
+		t.Run(fmt.Sprintf("otlp=%t", otlp), func(t *testing.T) {
+			e, rec := newTestExporter(t, Config{IncludeOTLP: otlp})
+			stubs, n := phasedStubs(escrowCase{escrowID: "merged", trace: 11, start: t0})
+			spans := stubs.Snapshots()
+			ctx := context.Background()
+			if err := e.ExportSpans(ctx, spans[1:n]); err != nil { // the setup, its first span late
+				t.Fatal(err)
+			}
+			setupOnly, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "merged")
+			if len(setupOnly.Phases) != 0 || setupOnly.Outcome != escrowtrace.OutcomeSuccess {
+				t.Fatalf("after the setup: phases %+v, outcome %s", setupOnly.Phases, setupOnly.Outcome)
+			}
+			// The release's spans arrive in two batches, its root in the second.
+			if err := e.ExportSpans(ctx, spans[n:n+2]); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.ExportSpans(ctx, spans[n+2:]); err != nil {
+				t.Fatal(err)
+			}
+			want := fileOf(t, spans[1:], otlp)
+			path := filepath.Join(e.cfg.Dir, "escrow_merged.json")
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("merged file differs from the file of all spans:\n%s\nwant\n%s", got, want)
+			}
+			if err := escrowtrace.Validate(got); err != nil {
+				t.Error(err)
+			}
+			// A late span of the setup rewrites the setup, the release stays.
+			if err := e.ExportSpans(ctx, spans[:1]); err != nil {
+				t.Fatal(err)
+			}
+			got, _ = os.ReadFile(path)
+			if want := fileOf(t, spans, otlp); !bytes.Equal(got, want) {
+				t.Errorf("after a late setup span:\n%s\nwant\n%s", got, want)
+			}
+			if n := rec.count("writing"); n != 0 {
+				t.Errorf("%d merge warnings logged", n)
+			}
+		})
+	}
+}
+
+// TestLaterPhaseWithoutEarlierFile: a phase whose escrow has no file (or an
+// unreadable one) is written alone, valid, and said in the log.
+func TestLaterPhaseWithoutEarlierFile(t *testing.T) {
+	for _, existing := range []string{"", "{not json"} {
+		e, rec := newTestExporter(t, Config{})
+		if existing != "" {
+			if err := os.WriteFile(filepath.Join(e.cfg.Dir, "escrow_alone.json"), []byte(existing), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stubs, n := phasedStubs(escrowCase{escrowID: "alone", trace: 12, start: t0})
+		spans := stubs.Snapshots()
+		if err := e.ExportSpans(context.Background(), spans[n:]); err != nil {
+			t.Fatal(err)
+		}
+		f, data := escrowtracetest.ReadFile(t, e.cfg.Dir, "alone")
+		if len(f.Phases) != 1 || f.Phases[0].Name != escrow.PhaseRelease || f.Outcome != escrowtrace.OutcomeFailed {
+			t.Errorf("existing %q: phases %+v, outcome %s", existing, f.Phases, f.Outcome)
+		}
+		if err := escrowtrace.Validate(data); err != nil {
+			t.Error(err)
+		}
+		if rec.count("phase alone") != 1 {
+			t.Errorf("existing %q: the missing earlier file was not logged once", existing)
+		}
+	}
+}
+
+// fileOf is the file the exporter writes of spans all at once.
+func fileOf(t *testing.T, spans []sdktrace.ReadOnlySpan, otlp bool) []byte {
+	t.Helper()
+	e, _ := newTestExporter(t, Config{IncludeOTLP: otlp})
+	if err := e.ExportSpans(context.Background(), spans); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for _, s := range spans {
+		for _, kv := range s.Attributes() {
+			if kv.Key == escrowtrace.AttrEscrowID {
+				id = kv.Value.AsString()
+			}
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(e.cfg.Dir, "escrow_"+id+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
