@@ -28,7 +28,7 @@ type Kept struct {
 	parent        trace.SpanID
 	statusError   bool
 	hasEscrowID   bool
-	phase         string // escrow.phase; "" for the setup's spans
+	phase         string    // escrow.phase; "" for the setup's spans
 	start, end    time.Time // in UTC
 	attrs         packedAttrs
 	events        []keptEvent
