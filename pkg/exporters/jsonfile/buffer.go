@@ -113,6 +113,16 @@ func (b *buffer) get(id traceKey, escrow bool) (tb, evicted *traceBuf) {
 	return tb, evicted
 }
 
+// restart forgets tb as its key's trace, keeping it in its list (a pending
+// one is still written, a done one still counted among the recent), and
+// returns a new pending trace for the key: the key's next instance.
+func (b *buffer) restart(tb *traceBuf, escrow bool) (next, evicted *traceBuf) {
+	if b.traces[tb.key] == tb {
+		delete(b.traces, tb.key)
+	}
+	return b.get(tb.key, escrow)
+}
+
 // makeRoom closes the oldest trace of a full pending pool and returns it.
 func (b *buffer) makeRoom(pool *list.List) *traceBuf {
 	if pool.Len() < b.maxTraces {
@@ -146,7 +156,9 @@ func (b *buffer) close(tb *traceBuf) {
 	tb.elem = b.closed.PushBack(tb)
 	if b.closed.Len() > recentIDs {
 		oldest := b.closed.Remove(b.closed.Front()).(*traceBuf)
-		delete(b.traces, oldest.key)
+		if b.traces[oldest.key] == oldest { // not restarted since
+			delete(b.traces, oldest.key)
+		}
 	}
 }
 

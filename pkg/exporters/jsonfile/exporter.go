@@ -182,6 +182,13 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 // span was kept.
 func (e *Exporter) take(s *spanconv.Kept) *traceBuf {
 	tb, evicted := e.buf.get(traceKey{s.TraceID(), s.Phase()}, s.HasEscrowID())
+	if s.Phase() != "" && tb.escrowRoot && tb.state != stateClosed {
+		// A later phase's span after that phase's root: the phase again
+		// (a payout asked once more), never a late span of the ended one,
+		// since a phase after the setup ends its spans before its root.
+		// (get evicted nothing: a trace with its root is in no pool.)
+		tb, evicted = e.buf.restart(tb, s.HasEscrowID())
+	}
 	if evicted != nil {
 		e.stats.DroppedTraces++
 		e.log.Warn("jsonfile: dropped an unfinished trace: too many traces waiting for their root",

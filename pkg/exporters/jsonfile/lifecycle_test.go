@@ -242,3 +242,73 @@ func fileOf(t *testing.T, spans []sdktrace.ReadOnlySpan, otlp bool) []byte {
 	}
 	return data
 }
+
+// TestPhaseAskedAgain: a payout that failed and is asked again after the
+// escrow was funded is a second phase of the same name in the file, each
+// with its own events, once.
+func TestPhaseAskedAgain(t *testing.T) {
+	e, _ := newTestExporter(t, Config{})
+	stubs, n := phasedStubs(escrowCase{escrowID: "again", trace: 13, start: t0})
+	first := stubs.Snapshots()
+	// The release again, a minute later: same trace, new span IDs.
+	again := slices.Clone(stubs[n:])
+	for i := range again {
+		s := &again[i]
+		shift := time.Minute
+		s.StartTime, s.EndTime = s.StartTime.Add(shift), s.EndTime.Add(shift)
+		s.SpanContext = s.SpanContext.WithSpanID(trace.SpanID{0xaa, byte(i + 1)})
+		if s.Parent.IsValid() {
+			s.Parent = s.Parent.WithSpanID(trace.SpanID{0xaa, 1 + byte(slices.IndexFunc(stubs[n:], func(p tracetest.SpanStub) bool {
+				return p.SpanContext.SpanID() == stubs[n+i].Parent.SpanID()
+			}))})
+		}
+		events := slices.Clone(s.Events)
+		for j := range events {
+			events[j].Time = events[j].Time.Add(shift)
+		}
+		s.Events = events
+	}
+	// Between them, the escrow is seen funded.
+	last := stubs[len(stubs)-1]
+	fund := tracetest.SpanStub{
+		Name: "escrow.fund", SpanContext: last.SpanContext.WithSpanID(trace.SpanID{0xfd, 1}),
+		StartTime: last.EndTime.Add(30 * time.Second), EndTime: last.EndTime.Add(31 * time.Second),
+		Attributes: []attribute.KeyValue{attribute.String(escrowtrace.AttrEscrowID, "again"), attribute.String(escrowtrace.AttrEscrowPhase, "fund"),
+			attribute.String(escrowtrace.AttrEscrowOutcome, escrowtrace.OutcomeSuccess)},
+		Resource: last.Resource, InstrumentationScope: last.InstrumentationScope,
+	}
+	ctx := context.Background()
+	for _, batch := range [][]sdktrace.ReadOnlySpan{first, tracetest.SpanStubs{fund}.Snapshots(), tracetest.SpanStubs(again).Snapshots()} {
+		for _, s := range batch { // one span per call, as the synchronous processor sends them
+			if err := e.ExportSpans(ctx, []sdktrace.ReadOnlySpan{s}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	f, data := escrowtracetest.ReadFile(t, e.cfg.Dir, "again")
+	if err := escrowtrace.Validate(data); err != nil {
+		t.Error(err)
+	}
+	var names []escrow.Phase
+	for _, p := range f.Phases {
+		names = append(names, p.Name)
+	}
+	if !slices.Equal(names, []escrow.Phase{escrow.PhaseSetup, escrow.PhaseRelease, escrow.PhaseFund, escrow.PhaseRelease}) {
+		t.Fatalf("phases %v", names)
+	}
+	n2 := escrowtracetest.CountTypes(f)
+	if n2[escrowtrace.EventErrorFinal] != 2 || n2[escrow.PointPostSync.Name()] != 4 { // one per release
+		t.Errorf("event counts %v", n2)
+	}
+	seen := map[string]int{}
+	for _, ev := range f.Events {
+		if ev.SpanID != "" && ev.Type == escrowtrace.EventRPCCallStart {
+			seen[ev.SpanID]++
+		}
+	}
+	for id, c := range seen {
+		if c != 1 {
+			t.Errorf("span %s started %d times in the file", id, c)
+		}
+	}
+}
