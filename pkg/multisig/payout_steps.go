@@ -225,7 +225,7 @@ func checkBalances(_ context.Context, p *Payer, r *payoutRun) error {
 func stepTransfer(ctx context.Context, p *Payer, r *payoutRun, s *walletSession) error {
 	res, err := s.client.SweepAll(s.ctx(ctx), r.req.PayeeAddress)
 	if err != nil {
-		return err
+		return r.fail("transfer", s.role, "sweep_all", err) // the step's call, as the wallet names it
 	}
 	if res.MultisigTxSet == "" {
 		return errors.New("sweep_all answered no multisig_txset")

@@ -260,6 +260,13 @@ func TestLifecycleOnRegtest(t *testing.T) {
 		t.Errorf("naive escrow's last event %+v context %+v", finalEv, finalEv.Context)
 	}
 	t.Logf("naive escrow: phases %d, error %+v", len(bf.Phases), bf.Error)
+	escrowtracetest.CheckRPCPairs(t, bf)
+	// The cause is in the file: no refresh in the naive release phases.
+	for _, ev := range bf.Events {
+		if ev.Phase == escrow.PhaseRelease && ev.Method == "refresh" {
+			t.Errorf("naive release phase has a refresh call: %+v", ev)
+		}
+	}
 
 	// Jaeger: the setup's and the release's spans under the one trace ID.
 	traceID, _ := escrow.TraceIDFor(good.e.ID)
@@ -303,12 +310,16 @@ func TestLifecycleOnRegtest(t *testing.T) {
 	sec.Check(t, "logs", logs.Bytes())
 	sec.Check(t, "Jaeger's answer", body)
 
+	var resolved []byte
 	t.Run("tracing_off_costs_no_wallet_call", func(t *testing.T) {
-		countPayoutCalls(t, ctx, env, coord, p)
+		resolved = countPayoutCalls(t, ctx, env, coord, p, tracesDir)
 	})
 
 	if out := os.Getenv("ESCROWD_SAMPLE_DIR"); out != "" {
-		for name, d := range map[string][]byte{"released.json": data, "naive_failed_release.json": bdata} {
+		for name, d := range map[string][]byte{"released.json": data, "naive_failed_release.json": bdata, "resolved_for_buyer.json": resolved} {
+			if len(d) == 0 {
+				continue
+			}
 			if err := os.WriteFile(filepath.Join(out, name), d, 0o644); err != nil {
 				t.Error(err)
 			}
@@ -335,7 +346,10 @@ func phaseStrings(ps []escrow.Phase) []string {
 // the arbiter the opening and refresh of their wallets. Two escrows are
 // funded and paid, one with tracing off, one on, through a proxy that counts
 // what the servers see.
-func countPayoutCalls(t *testing.T, ctx context.Context, env *chaintest.Env, coord *multisig.Coordinator, on *trace.Provider) {
+//
+// The payouts are disputes resolved for the buyer (the arbiter builds, the
+// buyer signs); it returns the traced one's file.
+func countPayoutCalls(t *testing.T, ctx context.Context, env *chaintest.Env, coord *multisig.Coordinator, on *trace.Provider, tracesDir string) []byte {
 	proxy := &countingProxy{methods: map[string]int{}}
 	var ext []*walletpool.Server
 	for _, s := range env.Servers {
@@ -389,7 +403,7 @@ func countPayoutCalls(t *testing.T, ctx context.Context, env *chaintest.Env, coo
 			t.Fatalf("Funded = %+v, %v", f, err)
 		}
 		fund = proxy.take()
-		if _, err := py.Pay(ctx, multisig.PayoutRequest{EscrowID: r.e.ID, Phase: escrow.PhaseRelease, PayeeAddress: payee, Wallets: r.res.Wallets}); err != nil {
+		if _, err := py.Pay(ctx, multisig.PayoutRequest{EscrowID: r.e.ID, Phase: escrow.PhaseResolve, Winner: escrow.Buyer, PayeeAddress: payee, Wallets: r.res.Wallets}); err != nil {
 			t.Fatal(err)
 		}
 		return fund, proxy.take()
@@ -424,4 +438,20 @@ func countPayoutCalls(t *testing.T, ctx context.Context, env *chaintest.Env, coo
 		t.Errorf("payout, tracing on: the servers saw %v, want %v (off: %v)", payOn, wantPay, payOff)
 	}
 	t.Logf("payout calls, tracing off: %v", payOff)
+	if err := on.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f, data := escrowtracetest.ReadFile(t, tracesDir, runs[1].e.ID)
+	if err := escrowtrace.Validate(data); err != nil {
+		t.Error(err)
+	}
+	var names []escrow.Phase
+	for _, ph := range f.Phases {
+		names = append(names, ph.Name)
+	}
+	if want := []escrow.Phase{escrow.PhaseSetup, escrow.PhaseFund, escrow.PhaseResolve}; !equalPhases(names, want) || f.Outcome != escrowtrace.OutcomeSuccess {
+		t.Errorf("resolved escrow: phases %v outcome %s, want %v success", names, f.Outcome, want)
+	}
+	escrowtracetest.CheckRPCPairs(t, f)
+	return data
 }
