@@ -380,8 +380,17 @@ func TestPayoutOnRegtest(t *testing.T) {
 						t.Errorf("%s passed %v, want %v", r, obs.seen[r], wantPoints[r])
 					}
 				}
+				// The payout is a phase, its steps are stages.
+				wantPhases := []string{"start " + string(tt.phase) + " leased"}
+				for _, st := range escrow.PayoutSteps(tt.phase) {
+					wantPhases = append(wantPhases, "step "+st.Name)
+				}
+				wantPhases = append(wantPhases, "end 3 wallets <nil>")
+				if !slices.Equal(obs.phases, wantPhases) {
+					t.Errorf("observer told %q, want %q", obs.phases, wantPhases)
+				}
 				for _, r := range signers {
-					if s := obs.snap[escrow.PointPostSync][r]; s.UnlockedBalance != tt.f.amount || s.Err != nil {
+					if s := obs.snap[escrow.PointPostSync][r]; s.UnlockedBalance != tt.f.amount || s.Err != nil || !s.Chain || s.MultisigImportNeeded || s.Height == 0 {
 						t.Errorf("%s after import: %+v, want %d unlocked", r, s, tt.f.amount)
 					}
 				}
