@@ -22,6 +22,10 @@ type walletSession struct {
 	raw       *walletrpc.Client // without it: snapshot reads are observation
 	walletDir string
 	open      bool
+	// observed: the wallet was opened only to be observed (a funding
+	// snapshot): closing it does not save, so that tracing leaves the
+	// wallet's files as they were without it.
+	observed bool
 }
 
 func newWalletSession(escrowID string, role escrow.Role, wallet string, secret []byte, srv *walletpool.Server, mw walletrpc.Middleware, timeout time.Duration) *walletSession {
@@ -60,6 +64,11 @@ func (s *walletSession) close(ctx context.Context) error {
 		return nil
 	}
 	s.open = false
+	if s.observed {
+		return s.raw.Call(ctx, "close_wallet", struct {
+			AutosaveCurrent bool `json:"autosave_current"`
+		}{false}, nil)
+	}
 	return s.raw.CloseWallet(ctx)
 }
 

@@ -60,8 +60,9 @@ var moneyKeys = []string{"address", "info", "multisig_txset", "tx_data_hex", "tx
 // payee address, transaction hash, multisig export or transaction set seen
 // on the wire is in the file, the logs or Jaeger's answer; Jaeger has the
 // setup's and the release's spans under the escrow's one trace ID. A naive
-// payout of a second escrow fails with the wallet's own error and its file
-// ends on a failed release phase with its ERROR_FINAL.
+// payout of a second escrow, right after its funding check (traced), fails
+// with the wallet's own error and its file ends on a failed release phase
+// with its ERROR_FINAL.
 //
 // With ESCROWD_SAMPLE_DIR set, the two files are copied there.
 func TestLifecycleOnRegtest(t *testing.T) {
@@ -147,12 +148,7 @@ func TestLifecycleOnRegtest(t *testing.T) {
 	reqOf := func(r escrowRun) multisig.PayoutRequest {
 		return multisig.PayoutRequest{EscrowID: r.e.ID, Phase: escrow.PhaseRelease, PayeeAddress: payeeAddr, Wallets: r.res.Wallets}
 	}
-	// The naive payout asked before the escrow is funded (as a payout asked
-	// too early would be): its exports are what the naive mode reuses.
 	naive := payer(true)
-	if _, err := naive.Pay(ctx, reqOf(bad)); err == nil {
-		t.Fatal("naive payout of an unfunded escrow succeeded")
-	}
 	// A funding check that finds nothing is no phase of the trace.
 	if f, err := payer(false).Funded(ctx, good.e.ID, good.res.Wallets, good.e.Amount); err != nil || f.Funded {
 		t.Fatalf("Funded before funding = %+v, %v", f, err)
@@ -181,6 +177,10 @@ func TestLifecycleOnRegtest(t *testing.T) {
 	for _, h := range res.TxHashes {
 		sec.Add("payout tx hash", h)
 	}
+	// The naive payout right after the funding check: its signers import
+	// each other's exports without refresh. The funding snapshots refreshed
+	// the vendor's and the arbiter's wallets but did not save them, so this
+	// fails as it does with tracing off.
 	_, naiveErr := naive.Pay(ctx, reqOf(bad))
 	t.Logf("naive payout after funding: %v", naiveErr)
 	var werr *walletrpc.Error
@@ -248,6 +248,13 @@ func TestLifecycleOnRegtest(t *testing.T) {
 	bf, bdata := escrowtracetest.ReadFile(t, tracesDir, bad.e.ID)
 	if err := escrowtrace.Validate(bdata); err != nil {
 		t.Error(err)
+	}
+	var badNames []escrow.Phase
+	for _, ph := range bf.Phases {
+		badNames = append(badNames, ph.Name)
+	}
+	if want := []escrow.Phase{escrow.PhaseSetup, escrow.PhaseFund, escrow.PhaseRelease}; !equalPhases(badNames, want) {
+		t.Errorf("naive escrow: phases %v, want %v", badNames, want)
 	}
 	last := bf.Phases[len(bf.Phases)-1]
 	if last.Name != escrow.PhaseRelease || last.Outcome != escrowtrace.OutcomeFailed || bf.Outcome != escrowtrace.OutcomeFailed ||
