@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -310,5 +311,58 @@ func TestPhaseAskedAgain(t *testing.T) {
 		if c != 1 {
 			t.Errorf("span %s started %d times in the file", id, c)
 		}
+	}
+}
+
+// TestPhasesEndingAtOnce: when two later phases of one escrow end at the
+// same time (from two goroutines, for many escrows at once), the file gets
+// both: the read-merge-write of an escrow's file is serialised.
+func TestPhasesEndingAtOnce(t *testing.T) {
+	e, _ := newAsyncExporter(t, Config{})
+	ctx := context.Background()
+	const escrows = 12
+	var wg sync.WaitGroup
+	for i := range escrows {
+		id := fmt.Sprintf("once-%d", i)
+		stubs, n := phasedStubs(escrowCase{escrowID: id, trace: 100 + uint64(i), start: t0})
+		spans := stubs.Snapshots()
+		if err := e.ExportSpans(ctx, spans[:n]); err != nil {
+			t.Fatal(err)
+		}
+		last := stubs[n-1]
+		fund := tracetest.SpanStubs{{
+			Name: "escrow.fund", SpanContext: last.SpanContext.WithSpanID(trace.SpanID{0xfd, byte(i + 1)}),
+			StartTime: last.EndTime.Add(500 * time.Millisecond), EndTime: last.EndTime.Add(600 * time.Millisecond),
+			Attributes: []attribute.KeyValue{attribute.String(escrowtrace.AttrEscrowID, id), attribute.String(escrowtrace.AttrEscrowPhase, "fund"),
+				attribute.String(escrowtrace.AttrEscrowOutcome, escrowtrace.OutcomeSuccess)},
+			Resource: last.Resource, InstrumentationScope: last.InstrumentationScope,
+		}}.Snapshots()
+		for _, batch := range [][]sdktrace.ReadOnlySpan{fund, spans[n:]} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := e.ExportSpans(ctx, batch); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if err := e.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range escrows {
+		f, data := escrowtracetest.ReadFile(t, e.cfg.Dir, fmt.Sprintf("once-%d", i))
+		var names []escrow.Phase
+		for _, p := range f.Phases {
+			names = append(names, p.Name)
+		}
+		if !slices.Equal(names, []escrow.Phase{escrow.PhaseSetup, escrow.PhaseFund, escrow.PhaseRelease}) {
+			t.Errorf("escrow %d: phases %v", i, names)
+		}
+		if err := escrowtrace.Validate(data); err != nil {
+			t.Error(err)
+		}
+		escrowtracetest.CheckRPCPairs(t, f)
 	}
 }
