@@ -65,4 +65,41 @@ func TestMeasureNaiveStaleData(t *testing.T) {
 	log("6 naive after the default's fresh exports", err)
 	res, err = rt.payer(t, false, nil, nil).Pay(ctx, req)
 	log("7 default payout", err)
+
+	// 8-11. A transaction set built on the vendor's export, signed by the
+	// vendor after it exported again (a newer attempt): the export the set
+	// was built on is stale.
+	if _, err := rt.env.Faucet.Pay(ctx, f.address, f.amount); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.env.Faucet.Mine(ctx, chain.SpendableAge); err != nil {
+		t.Fatal(err)
+	}
+	j1 := &memJournal{failAt: multisig.StageUnsigned}
+	_, err = rt.payer(t, false, j1, nil).Pay(ctx, req)
+	log("8 default, interrupted after transfer (set 1)", err)
+	j2 := &memJournal{failAt: multisig.StageUnsigned}
+	_, err = rt.payer(t, false, j2, nil).Pay(ctx, req)
+	log("9 default, interrupted after transfer (set 2, new exports)", err)
+	_, err = signAs(t, rt, f.wallets[escrow.Vendor], j1.last().TxSet)
+	log("10 vendor signs set 1 (built on its older export)", err)
+	_, err = signAs(t, rt, f.wallets[escrow.Vendor], j2.last().TxSet)
+	log("11 vendor signs set 2 (built on its latest export)", err)
+}
+
+// signAs opens wallet on a leased server and signs txset with it.
+func signAs(t *testing.T, rt *regtest, wallet, txset string) (walletrpc.SignResult, error) {
+	t.Helper()
+	ctx := context.Background()
+	lease, err := rt.pool.Acquire(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lease.Release()
+	c := lease.Servers()[0].Client()
+	if err := c.OpenWallet(ctx, wallet, multisig.WalletPassword(payoutSecret, wallet)); err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseWallet(ctx)
+	return c.SignMultisig(ctx, txset)
 }
