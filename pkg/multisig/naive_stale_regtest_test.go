@@ -13,9 +13,13 @@ import (
 )
 
 // TestMeasureNaiveStaleData measures what the real wallet answers when the
-// naive mode reuses a multisig export after a spend (issue 16: "stale data"
-// -35 on demand). It is a measurement, run on demand only
-// (ESCROWD_MEASURE_STALE=1): it logs each attempt's answer.
+// naive mode reuses a multisig export after a spend (issue 16). It is a
+// measurement, run on demand only (ESCROWD_MEASURE_STALE=1): it logs each
+// attempt's answer. Measured (0.18, regtest): the naive payout succeeds on
+// wallets refreshed and saved earlier, and fails with -4 "No unlocked
+// balance" at sweep_all on stale ones; reusing an export after a spend gave
+// -4 or success, never -35. What gives -35 is TestPayoutOnRegtest's
+// stale_data_on_demand.
 func TestMeasureNaiveStaleData(t *testing.T) {
 	if os.Getenv("ESCROWD_MEASURE_STALE") == "" {
 		t.Skip("a measurement: ESCROWD_MEASURE_STALE=1 runs it")
@@ -66,25 +70,6 @@ func TestMeasureNaiveStaleData(t *testing.T) {
 	res, err = rt.payer(t, false, nil, nil).Pay(ctx, req)
 	log("7 default payout", err)
 
-	// 8-11. A transaction set built on the vendor's export, signed by the
-	// vendor after it exported again (a newer attempt): the export the set
-	// was built on is stale.
-	if _, err := rt.env.Faucet.Pay(ctx, f.address, f.amount); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rt.env.Faucet.Mine(ctx, chain.SpendableAge); err != nil {
-		t.Fatal(err)
-	}
-	j1 := &memJournal{failAt: multisig.StageUnsigned}
-	_, err = rt.payer(t, false, j1, nil).Pay(ctx, req)
-	log("8 default, interrupted after transfer (set 1)", err)
-	j2 := &memJournal{failAt: multisig.StageUnsigned}
-	_, err = rt.payer(t, false, j2, nil).Pay(ctx, req)
-	log("9 default, interrupted after transfer (set 2, new exports)", err)
-	_, err = signAs(t, rt, f.wallets[escrow.Vendor], j1.last().TxSet)
-	log("10 vendor signs set 1 (built on its older export)", err)
-	_, err = signAs(t, rt, f.wallets[escrow.Vendor], j2.last().TxSet)
-	log("11 vendor signs set 2 (built on its latest export)", err)
 }
 
 // signAs opens wallet on a leased server and signs txset with it.

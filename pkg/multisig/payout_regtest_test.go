@@ -281,7 +281,7 @@ func (j *memJournal) stages() []multisig.PayoutStage {
 // signed, submitted but not recorded) resumes without paying twice.
 func TestPayoutOnRegtest(t *testing.T) {
 	rt := startRegtest(t, 9)
-	escrows := rt.setupEscrows(t, 6)
+	escrows := rt.setupEscrows(t, 7)
 	// The naive payout's first attempt runs before its escrow is funded, as
 	// a payout asked too early would: it fails, and its exports are what
 	// the naive mode reuses on the next attempt.
@@ -431,6 +431,38 @@ func TestPayoutOnRegtest(t *testing.T) {
 		res, err := rt.payer(t, false, nil, nil).Resume(ctx, req, j.last())
 		if err != nil || res.Amount+res.Fee != f.amount || res.Resumed {
 			t.Fatalf("resume from the unsigned set = %+v, %v", res, err)
+		}
+		mu.Lock()
+		paid[f.id] = res
+		mu.Unlock()
+	})
+
+	// "Stale data" (-35) on demand: a transaction set built on the
+	// co-signer's export, signed after the co-signer exported again (a
+	// newer attempt) is refused by the wallet; the newer set signs.
+	t.Run("stale_data_on_demand", func(t *testing.T) {
+		ctx := context.Background()
+		f := escrows[6]
+		req := multisig.PayoutRequest{EscrowID: f.id, Phase: escrow.PhaseRelease, PayeeAddress: rt.payees[escrow.Vendor], Wallets: f.wallets}
+		var sets []string
+		for range 2 {
+			j := &memJournal{failAt: multisig.StageUnsigned}
+			if _, err := rt.payer(t, false, j, nil).Pay(ctx, req); !errors.Is(err, errCrash) {
+				t.Fatalf("interrupted payout = %v", err)
+			}
+			sets = append(sets, j.last().TxSet)
+		}
+		_, err := signAs(t, rt, f.wallets[escrow.Vendor], sets[0])
+		if !errors.Is(err, walletrpc.ErrStaleData) || multisig.KindOf(err) != escrow.KindStaleData {
+			t.Fatalf("signing the set built on the older export = %v (kind %s), want stale data", err, multisig.KindOf(err))
+		}
+		t.Logf("the set built on the older export: %v", err)
+		if _, err := signAs(t, rt, f.wallets[escrow.Vendor], sets[1]); err != nil {
+			t.Fatalf("signing the set built on the latest export = %v", err)
+		}
+		res, err := rt.payer(t, false, nil, nil).Pay(ctx, req)
+		if err != nil {
+			t.Fatal(err)
 		}
 		mu.Lock()
 		paid[f.id] = res
