@@ -39,10 +39,8 @@ func (p *Payer) Funded(ctx context.Context, escrowID string, wallets map[escrow.
 		return Funding{}, fmt.Errorf("%w: amount 0", ErrInvalidPayout)
 	}
 	req := PayoutRequest{EscrowID: escrowID, Wallets: wallets}
-	for _, role := range escrow.Roles {
-		if wallets != nil && wallets[role] == "" {
-			return Funding{}, fmt.Errorf("%w: no wallet for %s", ErrInvalidPayout, role)
-		}
+	if wallets != nil && wallets[escrow.Buyer] == "" {
+		return Funding{}, fmt.Errorf("%w: no wallet for %s", ErrInvalidPayout, escrow.Buyer)
 	}
 	fail := func(op string, err error) error {
 		return &PayoutError{EscrowID: escrowID, Phase: escrow.PhaseFund, Step: "funded", Role: escrow.Buyer, Operation: op, Err: err}
@@ -74,7 +72,7 @@ func (p *Payer) Funded(ctx context.Context, escrowID string, wallets map[escrow.
 	defer func() { end(nil) }()
 	p.obs.Snapshot(ctx, escrow.PointFunded, escrow.Buyer, s)
 	for _, role := range escrow.Roles {
-		if role == escrow.Buyer {
+		if role == escrow.Buyer || req.wallet(role) == "" { // a role whose wallet the caller did not name is not observed
 			continue
 		}
 		other := newWalletSession(escrowID, role, req.wallet(role), p.cfg.Secret, srv, p.cfg.Middleware, p.cfg.CallTimeout)
