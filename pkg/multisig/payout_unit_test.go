@@ -1,7 +1,9 @@
 package multisig
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -93,5 +95,31 @@ func TestPayoutErrorNamesWhere(t *testing.T) {
 	}
 	if k, _ := walletrpc.KindOf(err); k != escrow.KindStaleData {
 		t.Errorf("kind %q", k)
+	}
+}
+
+// TestKindOfPayoutErrors: a payout's failures have the kinds the trace and
+// the store switch on: the payer's own checks, a lease, and the wallet's
+// answers through the PayoutError.
+func TestKindOfPayoutErrors(t *testing.T) {
+	pe := func(op string, err error) error {
+		return &PayoutError{EscrowID: "e", Phase: escrow.PhaseRelease, Step: "x", Operation: op, Err: err}
+	}
+	tests := []struct {
+		err  error
+		want escrow.Kind
+	}{
+		{pe("get_balance", fmt.Errorf("%w: a, b", ErrBalanceMismatch)), escrow.KindBalanceMismatch},
+		{pe("get_balance", ErrNotFunded), escrow.KindNotEnoughMoney},
+		{fmt.Errorf("%w: phase", ErrInvalidPayout), escrow.KindInvalidEscrow},
+		{pe("lease", context.DeadlineExceeded), escrow.KindNoServer},
+		{pe("lease", context.Canceled), escrow.KindCanceled},
+		{pe("sign_multisig", &walletrpc.Error{Code: -35, Message: "Failed to sign multisig tx: This signature was made with stale data"}), escrow.KindStaleData},
+		{pe("journal", errors.New("disk full")), escrow.KindOther},
+	}
+	for _, tt := range tests {
+		if got := KindOf(tt.err); got != tt.want {
+			t.Errorf("KindOf(%v) = %s, want %s", tt.err, got, tt.want)
+		}
 	}
 }
