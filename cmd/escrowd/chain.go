@@ -280,9 +280,10 @@ type money struct {
 
 // moneyConfig builds the payer, the address rules and the hooks. pool is
 // the leased pool (nil in shared and global-lock modes: payouts lease three
-// servers, so they need leased mode).
+// servers, so they need leased mode). daemonHook (nil: none) wraps the
+// payer's own daemon calls: a span each in the payout's phase.
 func moneyConfig(cfg config, run *chainRun, faucet *devFaucet, pool *walletpool.Pool, secret []byte,
-	observer multisig.Observer, mw walletrpc.Middleware, logger *slog.Logger) (money, error) {
+	observer multisig.Observer, mw walletrpc.Middleware, daemonHook chain.Hook, logger *slog.Logger) (money, error) {
 	network := cfg.addressNetwork()
 	m := money{
 		Journal:         &journalSlot{},
@@ -302,7 +303,7 @@ func moneyConfig(cfg config, run *chainRun, faucet *devFaucet, pool *walletpool.
 		return m, nil
 	}
 	payer, err := multisig.NewPayer(multisig.PayoutConfig{
-		Pool: pool, Secret: secret, Chain: run.client,
+		Pool: pool, Secret: secret, Chain: run.client.WithHook(daemonHook),
 		Observer: observer, Journal: m.Journal, Middleware: mw,
 		Naive: cfg.PayoutMode == payoutNaive, Logger: logger,
 	})

@@ -175,8 +175,9 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 		return err
 	}
 	ready := func() bool { return serversReady() && chainRun.ready() }
-	// Payouts share the setup's observer and middleware (chain.go).
-	m, err := moneyConfig(cfg, chainRun, faucet, leased, secret, mcfg.Observer, mcfg.Middleware, logger)
+	// Payouts share the setup's observer and middleware (chain.go); their
+	// daemon calls are spans too.
+	m, err := moneyConfig(cfg, chainRun, faucet, leased, secret, mcfg.Observer, mcfg.Middleware, tp.DaemonHook(), logger)
 	if err != nil {
 		return err
 	}

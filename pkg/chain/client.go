@@ -32,7 +32,8 @@ const maxAnswer = 16 << 20
 type Client struct {
 	base string // http://host:port
 	http *http.Client
-	ids  atomic.Uint64
+	ids  *atomic.Uint64
+	hook Hook // nil: calls go straight to the daemon
 }
 
 // NewClient returns a client of the daemon at addr (host:port). It does not
@@ -44,6 +45,7 @@ func NewClient(addr string) (*Client, error) {
 	return &Client{
 		base: "http://" + addr,
 		http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second}},
+		ids:  newIDs(),
 	}, nil
 }
 
@@ -187,7 +189,10 @@ func (c *Client) Transactions(ctx context.Context, hashes ...string) ([]TxStatus
 		Missed []string `json:"missed_tx"`
 		Status string   `json:"status"`
 	}
-	if err := c.other(ctx, "get_transactions", params, &res); err != nil {
+	err := c.call(ctx, "get_transactions", hashes, func(ctx context.Context) error {
+		return c.post(ctx, "/get_transactions", "get_transactions", params, &res)
+	})
+	if err != nil {
 		return nil, err
 	}
 	if err := checkStatus("get_transactions", res.Status); err != nil {
@@ -252,6 +257,10 @@ func checkStatus(method, status string) error {
 
 // jsonRPC calls a method of the daemon's /json_rpc endpoint.
 func (c *Client) jsonRPC(ctx context.Context, method string, params, result any) error {
+	return c.call(ctx, method, nil, func(ctx context.Context) error { return c.jsonRPCCall(ctx, method, params, result) })
+}
+
+func (c *Client) jsonRPCCall(ctx context.Context, method string, params, result any) error {
 	req := struct {
 		JSONRPC string `json:"jsonrpc"`
 		ID      uint64 `json:"id"`
@@ -282,7 +291,7 @@ func (c *Client) jsonRPC(ctx context.Context, method string, params, result any)
 
 // other calls one of the daemon's plain JSON endpoints (/get_height, ...).
 func (c *Client) other(ctx context.Context, method string, params, result any) error {
-	return c.post(ctx, "/"+method, method, params, result)
+	return c.call(ctx, method, nil, func(ctx context.Context) error { return c.post(ctx, "/"+method, method, params, result) })
 }
 
 func (c *Client) post(ctx context.Context, path, method string, body, result any) error {
