@@ -249,13 +249,13 @@ func startMoneyEscrowd(t *testing.T, bin string, j *jaegertest.Jaeger, args []st
 	t.Helper()
 	p := daemontest.Start(t, daemontest.Options{Binary: bin, Args: args, Clean: true, Chain: true,
 		StopTimeout: daemonStopTimeout, Env: []string{
-		"ENABLE_INSTRUMENTATION=1",
-		"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + j.OTLPHTTPEndpoint(),
-		"OTEL_BSP_SCHEDULE_DELAY=3600000",
-		"OTEL_BSP_MAX_QUEUE_SIZE=16384",
-		"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=16384",
-	}})
+			"ENABLE_INSTRUMENTATION=1",
+			"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
+			"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + j.OTLPHTTPEndpoint(),
+			"OTEL_BSP_SCHEDULE_DELAY=3600000",
+			"OTEL_BSP_MAX_QUEUE_SIZE=16384",
+			"OTEL_BSP_MAX_EXPORT_BATCH_SIZE=16384",
+		}})
 	return &escrowdProc{Proc: p, t: t, url: p.URL}
 }
 
