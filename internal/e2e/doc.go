@@ -7,7 +7,14 @@
 // (TestDaemonTracesInJaeger) does the same through the escrowd binary and its
 // HTTP API, as a user runs it: OTLP to Jaeger by OTEL_EXPORTER_OTLP_ENDPOINT,
 // a forced shared-mode failure and a leased success, requests carrying a W3C
-// traceparent whose server span the escrow's root span links to.
+// traceparent whose server span the escrow's root span links to. The money
+// test (TestDaemonMoneyTraceInJaeger) runs escrowd with its embedded regtest
+// chain: an escrow funded and released through the API has its setup, fund
+// and release root spans under its one trace ID in Jaeger, the release
+// linked to its request and the payer's daemon call a span of it; its file
+// holds the three phases with their snapshots and balances; and no payee
+// address, payout tx hash or stored tx set is in the file, the log, Jaeger's
+// answers, the trace endpoint or the UI pages.
 //
 // What the tests hold escrowd to:
 //   - Jaeger finds an escrow's trace under the escrow's own ID, one client
@@ -20,6 +27,7 @@
 //     and its error log is rate-limited.
 //
 // The package has no non-test code. Its tests need the Jaeger binary
-// (scripts/jaeger.sh build) and monero-wallet-rpc, take a few minutes on two
+// (scripts/jaeger.sh build) and monero-wallet-rpc (the money test monerod
+// too), take a few minutes on two
 // cores, and skip under -short.
 package e2e

@@ -2,7 +2,10 @@
 // monerod --regtest for local runs and tests (Start), a small typed client
 // of the daemon's RPC (Client: height, mining on regtest, where a
 // transaction is), and a regtest dev faucet (Faucet) that owns mined
-// coinbase and pays escrows.
+// coinbase and pays escrows. Client.WithHook wraps each daemon call of a
+// client (escrowd's tracing makes a span of each of the payer's); a Call
+// shows a hook the method, the daemon's address and the transactions asked
+// about, which a hook must not record as they are.
 //
 // Start with Start(ctx, Config{DataDir: dir}): it runs monerod on loopback
 // only (RPC on 127.0.0.1, no P2P listener, no ZMQ, no UPnP), waits until

@@ -58,7 +58,11 @@
 // escrow.resolve), with escrow.phase, a link to the request span that
 // LinkRequest put in the context, the payout's steps as child spans
 // (escrow.release.sign, ...) and the wallet calls as RPC spans, all carrying
-// escrow.phase. Payout and funding snapshots add
+// escrow.phase. The payer's own daemon calls (the get_height after a
+// submit, Resume's get_transactions) are client spans of the phase named
+// "monerod <method>", with escrow.daemon.method (not rpc.method: they are
+// no wallet calls in the file's timeline) and the transactions asked about
+// as escrow.tx_hash_hash (escrow.HashTxID). Payout and funding snapshots add
 // wallet.multisig_import_needed and wallet.height. A failed payout's
 // ERROR_FINAL carries its phase, operation, role, wallet and escrow. No span,
 // event, attribute or log holds a payee address (only escrow.HashAddress), a
@@ -66,6 +70,7 @@
 //
 // Wire the Provider into the coordinator and the payer alike:
 // multisig.Config{Observer: p.Observer(), Middleware: p.Middleware()} and
-// multisig.PayoutConfig{Observer: p.Observer(), Middleware: p.Middleware()}.
-// Neither touches OpenTelemetry.
+// multisig.PayoutConfig{Observer: p.Observer(), Middleware: p.Middleware(),
+// Chain: daemon.WithHook(p.DaemonHook())}. None of them touches
+// OpenTelemetry; with tracing off they are nil and nothing extra runs.
 package trace
