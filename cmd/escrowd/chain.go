@@ -280,14 +280,15 @@ type money struct {
 
 // moneyConfig builds the payer, the address rules and the hooks. pool is
 // the leased pool (nil in shared and global-lock modes: payouts lease three
-// servers, so they need leased mode). daemonHook (nil: none) wraps the
-// payer's own daemon calls: a span each in the payout's phase.
+// servers, so they need leased mode). daemonHook (nil: none) wraps
+// escrowd's own daemon calls, the payer's and the confirmations': a span
+// each, in the payout's phase or under the request that asked.
 func moneyConfig(cfg config, run *chainRun, faucet *devFaucet, pool *walletpool.Pool, secret []byte,
 	observer multisig.Observer, mw walletrpc.Middleware, daemonHook chain.Hook, logger *slog.Logger) (money, error) {
 	network := cfg.addressNetwork()
 	m := money{
 		Journal:         &journalSlot{},
-		Chain:           run.client,
+		Chain:           run.client.WithHook(daemonHook),
 		ValidateAddress: func(addr string) error { return validateAddress(addr, network, cfg.Network) },
 		FundingPoll:     cfg.FundingPoll,
 		OnRecord:        faultHook(cfg.FaultKillAfter, logger),

@@ -94,6 +94,8 @@ func (p *escrowdProc) postEscrow(ctx context.Context, path, body string, caller 
 //   - Jaeger has the setup, fund and release root spans under the escrow's
 //     one trace ID, the release linking to its request's server span, and the
 //     payer's daemon call (get_height after submit) as a span of the release;
+//     the request's own trace has the get_transactions of the answer's
+//     confirmations, the transaction by escrow.HashTxID;
 //   - none of the payee addresses, the payout's tx hash or the tx set kept in
 //     escrowd's database is in the file, escrowd's log, Jaeger's answers, the
 //     API's trace endpoint or the UI's escrow page.
@@ -217,7 +219,7 @@ func TestDaemonMoneyTraceInJaeger(t *testing.T) {
 	var jaegerBodies [][]byte
 	jaegerBodies = append(jaegerBodies, body2)
 	t.Run("jaeger", func(t *testing.T) {
-		bodies := checkMoneyJaeger(t, ctx, j, body2, traceID, releaseCaller)
+		bodies := checkMoneyJaeger(t, ctx, j, body2, traceID, releaseCaller, a.Payout.TxHash)
 		jaegerBodies = append(jaegerBodies, bodies...)
 	})
 
@@ -295,6 +297,17 @@ func checkMoneyFile(t *testing.T, data []byte, id, traceID, dir string) {
 		}
 	}
 	escrowtracetest.CheckRPCPairs(t, f)
+	// The payer's daemon call is in the file's lossless otlp section, and
+	// not among the wallet calls of its timeline.
+	if !strings.Contains(string(f.OTLP), `"`+trace.SpanNameDaemonPrefix+`get_height"`) ||
+		!strings.Contains(string(f.OTLP), trace.AttrDaemonMethod) {
+		t.Errorf("the file's otlp section has no %sget_height span", trace.SpanNameDaemonPrefix)
+	}
+	for _, ev := range f.Events {
+		if ev.Role == "" && (ev.Method == "get_height" || ev.Method == "get_transactions") {
+			t.Errorf("a daemon call among the timeline's wallet calls: %+v", ev)
+		}
+	}
 	for _, ev := range f.Events {
 		pt, ok := escrow.PointByName(ev.Type)
 		if !ok || pt.IsSetup() {
@@ -323,7 +336,7 @@ func checkMoneyFile(t *testing.T, data []byte, id, traceID, dir string) {
 // root spans (no parent), the release linked to the server span of the
 // request that asked for it, and the payer's get_height as a span of the
 // release. It returns the other answers it read, for the secret scan.
-func checkMoneyJaeger(t *testing.T, ctx context.Context, j *jaegertest.Jaeger, body []byte, traceID string, caller callerContext) [][]byte {
+func checkMoneyJaeger(t *testing.T, ctx context.Context, j *jaegertest.Jaeger, body []byte, traceID string, caller callerContext, txHash string) [][]byte {
 	tr, err := decodeV1(body)
 	if err != nil {
 		t.Fatal(err)
@@ -362,8 +375,10 @@ func checkMoneyJaeger(t *testing.T, ctx context.Context, j *jaegertest.Jaeger, b
 		t.Errorf("%d root spans in the escrow's trace, want 3 (setup, fund, release)", len(roots))
 	}
 
-	// The release's link to its request.
-	reqBody, err := j.WaitTrace(ctx, caller.TraceID, 1)
+	// The release's link to its request. The request's answer showed the
+	// payout's confirmations: a get_transactions of its own under the
+	// request's server span, the transaction by its hash's hash.
+	reqBody, err := j.WaitTrace(ctx, caller.TraceID, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,6 +394,19 @@ func checkMoneyJaeger(t *testing.T, ctx context.Context, j *jaegertest.Jaeger, b
 	}
 	if server.SpanID == "" {
 		t.Fatalf("the release request's trace %s has no server span of the release", caller.TraceID)
+	}
+	confirmations := 0
+	for _, s := range req.Spans {
+		if s.OperationName != trace.SpanNameDaemonPrefix+"get_transactions" {
+			continue
+		}
+		confirmations++
+		if h, _ := s.tag(trace.AttrTxHashHash); !strings.Contains(h, escrow.HashTxID(txHash)) {
+			t.Errorf("the confirmations' get_transactions span: %s = %q, want the payout's %s", trace.AttrTxHashHash, h, escrow.HashTxID(txHash))
+		}
+	}
+	if confirmations == 0 {
+		t.Errorf("the release request's trace has no %sget_transactions span (the answer's confirmations)", trace.SpanNameDaemonPrefix)
 	}
 	release := roots[trace.SpanNamePhasePrefix+"release"]
 	wantLink := v1Ref{RefType: "FOLLOWS_FROM", TraceID: caller.TraceID, SpanID: server.SpanID}

@@ -26,9 +26,9 @@ type Hook func(ctx context.Context, call Call, next func(context.Context) error)
 
 // WithHook returns a client of the same daemon whose calls go through h;
 // c itself is unchanged, and both share the connections and the JSON-RPC
-// ids. A nil h returns c.
+// ids. A nil h returns c, and so does a nil c (no daemon).
 func (c *Client) WithHook(h Hook) *Client {
-	if h == nil {
+	if h == nil || c == nil {
 		return c
 	}
 	return &Client{base: c.base, http: c.http, ids: c.ids, hook: h}

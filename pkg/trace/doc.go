@@ -58,11 +58,13 @@
 // escrow.resolve), with escrow.phase, a link to the request span that
 // LinkRequest put in the context, the payout's steps as child spans
 // (escrow.release.sign, ...) and the wallet calls as RPC spans, all carrying
-// escrow.phase. The payer's own daemon calls (the get_height after a
-// submit, Resume's get_transactions) are client spans of the phase named
-// "monerod <method>", with escrow.daemon.method (not rpc.method: they are
-// no wallet calls in the file's timeline) and the transactions asked about
-// as escrow.tx_hash_hash (escrow.HashTxID). Payout and funding snapshots add
+// escrow.phase. escrowd's own daemon calls (the payer's get_height after a
+// submit and Resume's get_transactions, in the phase; the get_transactions
+// of a payout's confirmations, under the request that shows them) are
+// client spans named "monerod <method>", with escrow.daemon.method (not
+// rpc.method: they are no wallet calls in the file's timeline) and the
+// transactions asked about as escrow.tx_hash_hash (escrow.HashTxID); a call
+// outside any span makes none. Payout and funding snapshots add
 // wallet.multisig_import_needed and wallet.height. A failed payout's
 // ERROR_FINAL carries its phase, operation, role, wallet and escrow. No span,
 // event, attribute or log holds a payee address (only escrow.HashAddress), a
