@@ -85,3 +85,13 @@ func TestClientHook(t *testing.T) {
 		t.Errorf("the hook saw %+v, want %+v", seen, want)
 	}
 }
+
+// TestWithHookNoDaemon: no daemon (a nil client, escrowd --offline) stays
+// no daemon with a hook, so that a caller can wire the hook either way.
+func TestWithHookNoDaemon(t *testing.T) {
+	var none *chain.Client
+	hook := func(ctx context.Context, _ chain.Call, next func(context.Context) error) error { return next(ctx) }
+	if got := none.WithHook(hook); got != nil {
+		t.Fatalf("nil client WithHook = %v, want nil", got)
+	}
+}
