@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/escrowd/escrowd/internal/escrows"
 	"github.com/escrowd/escrowd/pkg/chain"
 	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/moneroaddr"
@@ -118,13 +119,15 @@ func (r *chainRun) ready() bool {
 	return r.daemon == nil || r.daemon.Ready()
 }
 
-// errFaucetPriming: the faucet is still mining its first coins.
-var errFaucetPriming = errors.New("the regtest faucet is still mining its first coins; try again in a minute")
+// errFaucetPriming: the caller's context ended while the faucet was still
+// mining its first coins.
+var errFaucetPriming = errors.New("the regtest faucet was still mining its first coins (a few minutes after escrowd's first start on a loaded machine): try again in a minute")
 
 // devFaucet is the regtest dev faucet on a wallet server of its own. It is
 // primed in the background (so that /readyz is not held up) and usable
-// once primed; until then, and if priming failed, Pay and Mine say so. A
-// restarted wallet server has its wallet closed: the faucet reopens it.
+// once primed; until then Pay and Mine wait for it within their context,
+// and if priming failed they say so. A restarted wallet server has its
+// wallet closed: the faucet reopens it.
 type devFaucet struct {
 	server   *walletpool.Server
 	client   *chain.Client
@@ -136,6 +139,8 @@ type devFaucet struct {
 	reopen  sync.Mutex
 	cancel  context.CancelFunc
 	priming sync.WaitGroup
+	primed  chan struct{} // closed when priming ended, primed or failed
+	started time.Time
 }
 
 // openFaucet is the faucet's wallet opened on one run of its server.
@@ -147,13 +152,15 @@ type openFaucet struct {
 // startFaucet opens (or creates) the faucet's wallet and primes it in the
 // background; stop ends the priming.
 func startFaucet(server *walletpool.Server, client *chain.Client, secret []byte, logger *slog.Logger) *devFaucet {
-	f := &devFaucet{server: server, client: client, password: multisig.WalletPassword(secret, faucetWallet), logger: logger}
+	f := &devFaucet{server: server, client: client, password: multisig.WalletPassword(secret, faucetWallet), logger: logger,
+		primed: make(chan struct{}), started: time.Now()}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
 	f.priming.Add(1)
 	go func() {
 		defer f.priming.Done()
-		start := time.Now()
+		defer close(f.primed)
+		start := f.started
 		if err := f.prime(ctx); err != nil {
 			if ctx.Err() == nil {
 				logger.Error("regtest faucet not available", "err", err)
@@ -206,10 +213,19 @@ func (f *devFaucet) stop(context.Context) error {
 	return nil
 }
 
-// faucet is the primed faucet, or why there is none yet. A wallet server
-// restarted since the wallet was opened (a new process, its wallet closed)
-// gets the wallet opened again.
+// faucet is the primed faucet, waiting within ctx for a priming still
+// running; or why there is none: priming failed, or ctx ended first. A
+// wallet server restarted since the wallet was opened (a new process, its
+// wallet closed) gets the wallet opened again.
 func (f *devFaucet) faucet(ctx context.Context) (*openFaucet, error) {
+	select {
+	case <-f.primed:
+	case <-ctx.Done():
+		if f.cur.Load() == nil && f.failed.Load() == nil {
+			return nil, fmt.Errorf("%w (priming for %v so far): %w", errFaucetPriming,
+				time.Since(f.started).Round(time.Second), context.Cause(ctx))
+		}
+	}
 	if fc := f.cur.Load(); fc != nil {
 		if fc.wallet != f.server.Client() {
 			return f.reopened(ctx, fc)
@@ -219,7 +235,7 @@ func (f *devFaucet) faucet(ctx context.Context) (*openFaucet, error) {
 	if err := f.failed.Load(); err != nil {
 		return nil, *err
 	}
-	return nil, errFaucetPriming
+	return nil, errors.New("the regtest faucet's priming ended without a faucet") // never: it stores one or the other
 }
 
 // Pay sends amount to address from the faucet (escrows' Faucet).
@@ -276,7 +292,21 @@ type money struct {
 	ValidateAddress func(addr string) error
 	FundingPoll     time.Duration
 	OnRecord        func(escrowID string, stage multisig.PayoutStage)
+	// NoPayer is why there are no payouts when Payer is nil (escrows'
+	// refusal of fund and payouts); nil offline (escrows.ErrOffline says so).
+	NoPayer error
 }
+
+// errNeedsLeased refuses fund and payouts of a run in shared or
+// global-lock mode: a payout leases three wallet servers.
+type errNeedsLeased struct{ mode multisig.Mode }
+
+func (e errNeedsLeased) Error() string {
+	return fmt.Sprintf("escrowd runs in %s mode: escrows can be set up, not funded or paid out; payouts lease three wallet servers, so they need --mode=leased", e.mode)
+}
+
+// Is makes it an escrows.ErrOffline refusal (the same answer, 409).
+func (errNeedsLeased) Is(target error) bool { return target == escrows.ErrOffline }
 
 // moneyConfig builds the payer, the address rules and the hooks. pool is
 // the leased pool (nil in shared and global-lock modes: payouts lease three
@@ -301,6 +331,7 @@ func moneyConfig(cfg config, run *chainRun, faucet *devFaucet, pool *walletpool.
 		return m, nil
 	case pool == nil:
 		logger.Warn("payouts need leased mode (three wallet servers per payout): this run sets escrows up only", "mode", cfg.Mode)
+		m.NoPayer = errNeedsLeased{cfg.Mode}
 		return m, nil
 	}
 	payer, err := multisig.NewPayer(multisig.PayoutConfig{

@@ -148,20 +148,3 @@ func TestJournalSlot(t *testing.T) {
 		t.Errorf("records %v", got)
 	}
 }
-
-// TestFaucetBeforePriming: the faucet answers that it is not ready yet,
-// and why it failed when priming failed.
-func TestFaucetBeforePriming(t *testing.T) {
-	f := &devFaucet{}
-	if _, err := f.Pay(t.Context(), "addr", 1); !errors.Is(err, errFaucetPriming) {
-		t.Errorf("Pay before priming: %v", err)
-	}
-	if _, err := f.Mine(t.Context(), 1); !errors.Is(err, errFaucetPriming) {
-		t.Errorf("Mine before priming: %v", err)
-	}
-	failed := errors.New("the regtest faucet could not be primed: boom")
-	f.failed.Store(&failed)
-	if _, err := f.Pay(t.Context(), "addr", 1); err == nil || !strings.Contains(err.Error(), "could not be primed: boom") {
-		t.Errorf("Pay after a failed priming: %v", err)
-	}
-}

@@ -197,7 +197,7 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 	if m.Chain != nil {
 		ecfg.Chain = m.Chain
 	}
-	ecfg.ValidateAddress, ecfg.FundingPoll, ecfg.OnRecord = m.ValidateAddress, m.FundingPoll, m.OnRecord
+	ecfg.ValidateAddress, ecfg.FundingPoll, ecfg.OnRecord, ecfg.NoPayer = m.ValidateAddress, m.FundingPoll, m.OnRecord, m.NoPayer
 	svc, err := escrows.New(ecfg)
 	if err != nil {
 		return err

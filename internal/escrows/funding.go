@@ -14,14 +14,19 @@ import (
 // fundTimeout bounds Fund's work on the chain (pay, mine, the first check).
 const fundTimeout = 5 * time.Minute
 
+// fundExtraBlocks bounds the blocks Fund mines one at a time after the
+// first SpendableAge+1 while the escrow's wallet says its funds are locked.
+const fundExtraBlocks = 3
+
 // checkTimeout bounds one funding check of one escrow (lease, open,
 // refresh, balance).
 const checkTimeout = 3 * time.Minute
 
 // Fund is regtest's dev faucet: it pays a ready escrow's multisig address
-// its amount and mines the blocks that unlock it (chain.SpendableAge), then
-// checks the escrow's wallet and marks it funded. It returns the escrow as
-// it is then: funded, or still ready when the wallet has not caught up yet
+// its amount and mines the blocks that unlock it (chain.SpendableAge+1,
+// then one at a time, at most fundExtraBlocks, while the escrow's wallet
+// says they are locked), checks the escrow's wallet and marks it funded.
+// It returns the escrow as it is then: funded, or still ready when the wallet has not caught up yet
 // (the funding watcher marks it funded later). Refusals: ErrOffline,
 // ErrNoFaucet (any network but regtest), ErrNotReady (pending, running,
 // failed, or funded already), ErrFunding (a Fund of the same escrow is
@@ -29,7 +34,7 @@ const checkTimeout = 3 * time.Minute
 // payment without its blocks would leave the escrow waiting.
 func (s *Service) Fund(ctx context.Context, id string) (store.Escrow, error) {
 	if s.cfg.Payer == nil {
-		return store.Escrow{}, ErrOffline
+		return store.Escrow{}, s.noPayer()
 	}
 	if s.cfg.Faucet == nil {
 		return store.Escrow{}, ErrNoFaucet
@@ -71,15 +76,30 @@ func (s *Service) Fund(ctx context.Context, id string) (store.Escrow, error) {
 	if err != nil {
 		return e, fmt.Errorf("%w: pay %d: %w", ErrFaucet, e.Amount, err)
 	}
-	height, err := s.cfg.Faucet.Mine(fctx, chain.SpendableAge)
+	// The payment is mined in the first block, which has SpendableAge-1
+	// on top after SpendableAge blocks: measured on the real regtest, the
+	// wallet says it is unlocked one block later.
+	height, err := s.cfg.Faucet.Mine(fctx, chain.SpendableAge+1)
 	if err != nil {
-		return e, fmt.Errorf("%w: mine %d blocks: %w", ErrFaucet, chain.SpendableAge, err)
+		return e, fmt.Errorf("%w: mine %d blocks: %w", ErrFaucet, chain.SpendableAge+1, err)
 	}
 	log.Info("faucet paid the escrow", "amount", e.Amount, "tx", escrow.HashTxID(txid), "height", height)
-	if err := s.checkFunded(fctx, id); err != nil {
-		// The watcher tries again; the payment is on the chain.
-		log.Warn("funding check after the faucet's payment failed; the watcher tries again", "err", err)
-		s.pokeWatcher()
+	for extra := 0; ; extra++ {
+		if err := s.checkFunded(fctx, id); err != nil {
+			// The watcher tries again; the payment is on the chain.
+			log.Warn("funding check after the faucet's payment failed; the watcher tries again", "err", err)
+			s.pokeWatcher()
+			break
+		}
+		f, err := s.cfg.Store.Get(fctx, id)
+		if err != nil || f.Status != store.StatusReady || extra == fundExtraBlocks {
+			break
+		}
+		// Still locked to the wallet: one more block, a bounded few times.
+		if height, err = s.cfg.Faucet.Mine(fctx, 1); err != nil {
+			return f, fmt.Errorf("%w: mine a block: %w", ErrFaucet, err)
+		}
+		log.Info("escrow's funds not unlocked yet: mined one more block", "height", height)
 	}
 	return s.cfg.Store.Get(context.WithoutCancel(ctx), id)
 }

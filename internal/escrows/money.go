@@ -67,6 +67,14 @@ var (
 	ErrFaucet = errors.New("the faucet could not fund the escrow")
 )
 
+// noPayer is the refusal of Fund and Payout without a Payer.
+func (s *Service) noPayer() error {
+	if s.cfg.NoPayer != nil {
+		return s.cfg.NoPayer
+	}
+	return ErrOffline
+}
+
 // checkAddresses checks payee addresses (an empty one is not given): their
 // form, the network's rules (Config.ValidateAddress), that the buyer's and
 // the vendor's differ and that neither is the escrow's own multisig

@@ -20,8 +20,8 @@ import (
 // paying_out. WaitPayout waits for its end: paid (released, refunded,
 // resolved) with its transaction, or funded again with last_error.
 //
-// Refusals, with nothing signed or sent and nothing changed: ErrOffline; a
-// *ValidationError for a phase that is no payout, a winner that is not the
+// Refusals, with nothing signed or sent and nothing changed: ErrOffline
+// (Config.NoPayer); a *ValidationError for a phase that is no payout, a winner that is not the
 // buyer or the vendor on resolve (or any winner on release and refund), or
 // payee addresses that fail the checks of SetAddresses; ErrNotFunded;
 // ErrPaying (with the escrow and the payout that exists); ErrNoAddress;
@@ -29,7 +29,7 @@ import (
 // payout's phase in the escrow's trace.
 func (s *Service) Payout(ctx context.Context, id string, phase escrow.Phase, winner escrow.Role) (store.Escrow, error) {
 	if s.cfg.Payer == nil {
-		return store.Escrow{}, ErrOffline
+		return store.Escrow{}, s.noPayer()
 	}
 	if err := checkPayout(phase, winner); err != nil {
 		return store.Escrow{}, err
@@ -309,7 +309,7 @@ func (s *Service) Recover(ctx context.Context) error {
 	}
 	if s.cfg.Payer == nil {
 		if len(left) > 0 {
-			s.logger.Warn("payouts left paying out cannot be resumed without a daemon (--offline)", "payouts", len(left))
+			s.logger.Warn("payouts left paying out cannot be resumed", "why", s.noPayer(), "payouts", len(left))
 		}
 		return nil
 	}

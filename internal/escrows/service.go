@@ -65,11 +65,15 @@ type Config struct {
 	// list has to read trace files. nil diagnoses nothing.
 	Diagnose func(ctx context.Context, escrowID string) (cause string)
 
-	// Payer funds and pays escrows out (*multisig.Payer). nil means escrowd
-	// runs without a daemon (--offline): setups only; Fund and Payout
-	// answer ErrOffline. Its PayoutConfig.Journal must be this Service
+	// Payer funds and pays escrows out (*multisig.Payer). nil means
+	// setups only (no daemon, or no leased pool); Fund and Payout answer
+	// NoPayer. Its PayoutConfig.Journal must be this Service
 	// (Service.Record), or a crash mid-payout cannot be resumed.
 	Payer Payer
+	// NoPayer is what Fund and Payout answer when Payer is nil: why this
+	// escrowd has no payouts. It must match ErrOffline (errors.Is); nil
+	// is ErrOffline itself (no daemon, --offline).
+	NoPayer error
 	// Faucet is the regtest dev faucet (*chain.Faucet); nil on any other
 	// network, and then Fund answers ErrNoFaucet.
 	Faucet Faucet
