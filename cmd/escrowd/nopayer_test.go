@@ -23,7 +23,7 @@ func TestNoPayerSaysWhy(t *testing.T) {
 	logger := slog.New(slog.DiscardHandler)
 	for _, mode := range []multisig.Mode{multisig.ModeShared, multisig.ModeGlobalLock} {
 		cfg := config{Mode: mode, Network: netRegtest}
-		m, err := moneyConfig(cfg, &chainRun{client: client}, nil, nil, nil, nil, nil, logger)
+		m, err := moneyConfig(cfg, &chainRun{client: client}, nil, nil, nil, nil, nil, nil, logger)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,7 +36,7 @@ func TestNoPayerSaysWhy(t *testing.T) {
 			t.Errorf("%s: refusal %q (is ErrOffline %v)", mode, msg, errors.Is(m.NoPayer, escrows.ErrOffline))
 		}
 	}
-	m, err := moneyConfig(config{Mode: multisig.ModeLeased, Network: netRegtest, Offline: true}, &chainRun{}, nil, nil, nil, nil, nil, logger)
+	m, err := moneyConfig(config{Mode: multisig.ModeLeased, Network: netRegtest, Offline: true}, &chainRun{}, nil, nil, nil, nil, nil, nil, logger)
 	if err != nil || m.Payer != nil || m.NoPayer != nil {
 		t.Errorf("offline: payer %v, refusal %v, %v; want none (escrows says --offline)", m.Payer, m.NoPayer, err)
 	}
