@@ -33,13 +33,13 @@ type Release struct {
 // Run pays the escrow with the same wallet calls escrowd makes (open,
 // refresh, export and import the multisig info, get_balance, sweep_all,
 // describe_transfer, sign_multisig, submit_multisig, then the daemon's
-// height) and returns the time from the first call to submitted and the
-// transaction hashes. The lease is taken before the time starts; the
-// wallets are closed afterwards, outside the time.
-func (r Release) Run(ctx context.Context) (time.Duration, []string, error) {
+// height) and returns when it started and submitted and the transaction
+// hashes. The lease is taken before Started; the wallets are closed after
+// Submitted.
+func (r Release) Run(ctx context.Context) (Result, error) {
 	lease, err := r.Pool.Acquire(ctx, 2)
 	if err != nil {
-		return 0, nil, fmt.Errorf("bare payout: lease: %w", err)
+		return Result{}, fmt.Errorf("bare payout: lease: %w", err)
 	}
 	defer lease.Release()
 	c := [2]*walletrpc.Client{lease.Servers()[0].Client(), lease.Servers()[1].Client()}
@@ -71,34 +71,45 @@ func (r Release) Run(ctx context.Context) (time.Duration, []string, error) {
 		})
 	}
 	if err != nil {
-		return 0, nil, fmt.Errorf("bare payout: %w", err)
+		return Result{}, fmt.Errorf("bare payout: %w", err)
 	}
 	sweep, err := c[0].SweepAll(ctx, r.Payee)
 	if err != nil {
-		return 0, nil, fmt.Errorf("bare payout: sweep_all: %w", err)
+		return Result{}, fmt.Errorf("bare payout: sweep_all: %w", err)
 	}
 	if _, err := c[1].DescribeTransfer(ctx, sweep.MultisigTxSet); err != nil {
-		return 0, nil, fmt.Errorf("bare payout: describe_transfer: %w", err)
+		return Result{}, fmt.Errorf("bare payout: describe_transfer: %w", err)
 	}
 	signed, err := c[1].SignMultisig(ctx, sweep.MultisigTxSet)
 	if err != nil {
-		return 0, nil, fmt.Errorf("bare payout: sign_multisig: %w", err)
+		return Result{}, fmt.Errorf("bare payout: sign_multisig: %w", err)
 	}
 	hashes, err := c[1].SubmitMultisig(ctx, signed.TxDataHex)
 	if err != nil {
-		return 0, nil, fmt.Errorf("bare payout: submit_multisig: %w", err)
+		return Result{}, fmt.Errorf("bare payout: submit_multisig: %w", err)
 	}
 	if r.Chain != nil { // escrowd asks the height right after submitting
 		if _, err := r.Chain.GetHeight(ctx); err != nil {
-			return 0, nil, fmt.Errorf("bare payout: height: %w", err)
+			return Result{}, fmt.Errorf("bare payout: height: %w", err)
 		}
 	}
-	d := time.Since(start)
+	res := Result{Started: start, Submitted: time.Now(), Hashes: hashes}
 	if len(hashes) == 0 {
-		return 0, nil, errors.New("bare payout: submit_multisig returned no hash")
+		return Result{}, errors.New("bare payout: submit_multisig returned no hash")
 	}
-	return d, hashes, nil
+	return res, nil
 }
+
+// Result is one bare payout's times and transactions.
+type Result struct {
+	// Started is the first wallet call; Submitted is the end of the last
+	// one (the daemon's height after submit_multisig).
+	Started, Submitted time.Time
+	Hashes             []string
+}
+
+// Elapsed is the time from the first call to submitted.
+func (r Result) Elapsed() time.Duration { return r.Submitted.Sub(r.Started) }
 
 // both runs fn for the two signers at once and joins their errors.
 func both(fn func(i int) error) error {
