@@ -72,9 +72,9 @@ func BenchmarkPayoutVsBareClient(b *testing.B) {
 // bareRelease pays an escrow to the vendor with the wallet calls alone
 // (internal/barepayout) and returns the time from start to submitted.
 func bareRelease(ctx context.Context, rt *regtest, f funded) (time.Duration, error) {
-	d, _, err := barepayout.Release{
+	res, err := barepayout.Release{
 		Pool: rt.pool, Chain: rt.env.Daemon.Client(), Secret: payoutSecret,
 		Wallets: [2]string{f.wallets[escrow.Buyer], f.wallets[escrow.Vendor]}, Payee: rt.payees[escrow.Vendor],
 	}.Run(ctx)
-	return d, err
+	return res.Elapsed(), err
 }
