@@ -21,6 +21,8 @@ var (
 		"BenchmarkServicePayout: release payouts of each kind (service, bare client) for the latency; 0 skips the benchmark")
 	payoutConcurrent = flag.Int("payout-concurrent", 5,
 		"BenchmarkServicePayout: payouts at once of each kind for the throughput")
+	payoutRounds = flag.Int("payout-rounds", 1,
+		"BenchmarkServicePayout: rounds of payouts at once of each kind (which kind goes first alternates)")
 )
 
 // BenchmarkServicePayout measures what a user of escrowd gets: a release
@@ -30,22 +32,23 @@ var (
 // same pool, in one run on one regtest chain. Latency: -payout-pairs
 // releases of each kind, interleaved pair by pair (which one goes first
 // alternates); it reports the p50s and their ratio (target <= 1.25).
-// Throughput: -payout-concurrent funded escrows paid out at once through
-// the service, then as many bare clients at once; it reports payouts per
-// minute of each (payouts / first request -> last submitted) and the ratio
-// of the wall times. Every payout needs a funded escrow, so a run does the
-// same work whatever b.N is; run it with -benchtime 1x. It takes many
-// minutes (a chain, 2*(pairs+concurrent) escrow setups), so it skips
-// unless -payout-pairs is set:
+// Throughput: -payout-rounds rounds of -payout-concurrent funded escrows
+// paid out at once through the service and as many bare clients at once
+// (which goes first alternates by round); it reports payouts per minute
+// of each (payouts / first request -> last submitted, median round) and
+// the ratio of the median wall times. Every payout needs a funded escrow,
+// so a run does the same work whatever b.N is; run it with -benchtime 1x.
+// It takes many minutes (a chain, 2*(pairs+rounds*concurrent) escrow
+// setups), so it skips unless -payout-pairs is set:
 //
 //	go test ./internal/escrows -run '^$' -bench ServicePayout -benchtime 1x -timeout 90m -payout-pairs 5
 func BenchmarkServicePayout(b *testing.B) {
 	if *payoutPairs <= 0 {
 		b.Skip("needs -payout-pairs N (a regtest chain and 2N+2*concurrent escrows: many minutes)")
 	}
-	n, k := *payoutPairs, *payoutConcurrent
-	if k < 1 {
-		b.Fatalf("-payout-concurrent %d: want at least 1", k)
+	n, k, rounds := *payoutPairs, *payoutConcurrent, *payoutRounds
+	if k < 1 || rounds < 1 {
+		b.Fatalf("-payout-concurrent %d, -payout-rounds %d: want at least 1 each", k, rounds)
 	}
 	// Two servers per payout, so the k at once do not wait for a lease.
 	rt := startRegtest(b, max(9, 2*k))
@@ -62,7 +65,7 @@ func BenchmarkServicePayout(b *testing.B) {
 	b.Cleanup(func() { svc.Shutdown(context.Background()) }) //nolint:errcheck // payouts have ended
 	ctx := context.Background()
 
-	all := rt.setup(b, svc, 2*n+2*k)
+	all := rt.setup(b, svc, 2*n+2*k*rounds)
 	// The faucet's primed outputs pay a few escrows per round of mining.
 	for batch := range slices.Chunk(all, 8) {
 		rt.pay(b, batch...)
@@ -124,9 +127,23 @@ func BenchmarkServicePayout(b *testing.B) {
 		}
 	}
 
-	ourWall := atOnce(b, all[2*n:2*n+k], viaService)
-	bareWall := atOnce(b, all[2*n+k:], viaBare)
+	var ourWalls, bareWalls []time.Duration
+	for r := range rounds {
+		batch := all[2*n+2*k*r:]
+		for j := range 2 {
+			if (r+j)%2 == 0 {
+				ourWalls = append(ourWalls, atOnce(b, batch[:k], viaService))
+			} else {
+				bareWalls = append(bareWalls, atOnce(b, batch[k:2*k], viaBare))
+			}
+		}
+	}
 	b.StopTimer()
+	ourWall, bareWall := barepayout.P50(ourWalls), barepayout.P50(bareWalls)
+	var ourSerial time.Duration
+	for _, d := range ours {
+		ourSerial += d
+	}
 
 	po, pb := barepayout.P50(ours), barepayout.P50(theirs)
 	perMin := func(d time.Duration) float64 { return float64(k) / d.Minutes() }
@@ -138,10 +155,11 @@ func BenchmarkServicePayout(b *testing.B) {
 	b.ReportMetric(ourWall.Seconds()/bareWall.Seconds(), "wall-ratio")
 	b.Logf("release requested -> submitted kept, %d each, interleaved: service %v (p50 %v), bare %v (p50 %v), ratio %.2f",
 		n, round(ours), po.Round(time.Millisecond), round(theirs), pb.Round(time.Millisecond), po.Seconds()/pb.Seconds())
-	b.Logf("%d at once, first request -> last submitted: service %v (%.1f payouts/min), bare %v (%.1f payouts/min), ratio %.2f; "+
-		"the service's %d one after another would take ~%v (%d x its p50)",
-		k, ourWall.Round(time.Millisecond), perMin(ourWall), bareWall.Round(time.Millisecond), perMin(bareWall),
-		ourWall.Seconds()/bareWall.Seconds(), k, (time.Duration(k) * po).Round(time.Millisecond), k)
+	b.Logf("%d at once, first request -> last submitted, %d round(s): service %v (median %v, %.1f payouts/min), bare %v (median %v, %.1f payouts/min), ratio %.2f",
+		k, rounds, round(ourWalls), ourWall.Round(time.Millisecond), perMin(ourWall),
+		round(bareWalls), bareWall.Round(time.Millisecond), perMin(bareWall), ourWall.Seconds()/bareWall.Seconds())
+	b.Logf("the service's %d latency payouts, one after another: %v requested -> submitted in all (%.1f payouts/min)",
+		len(ours), ourSerial.Round(time.Millisecond), float64(len(ours))/ourSerial.Minutes())
 }
 
 // atOnce pays es at once with pay, which returns when each payout was
