@@ -35,7 +35,7 @@ type regtest struct {
 	spareMu sync.Mutex // the spare server holds one wallet at a time
 }
 
-func startRegtest(t *testing.T, servers int) *regtest {
+func startRegtest(t testing.TB, servers int) *regtest {
 	t.Helper()
 	chaintest.Skip(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -89,7 +89,7 @@ func startRegtest(t *testing.T, servers int) *regtest {
 // journal is the service; crash, when set, is asked after each record is
 // kept: an error it returns stops the payout there, as a killed process
 // would stop.
-func (rt *regtest) service(t *testing.T, retry time.Duration, crash func(id string, stage multisig.PayoutStage) error) *escrows.Service {
+func (rt *regtest) service(t testing.TB, retry time.Duration, crash func(id string, stage multisig.PayoutStage) error) *escrows.Service {
 	t.Helper()
 	var svc *escrows.Service
 	payer, err := multisig.NewPayer(multisig.PayoutConfig{
@@ -119,7 +119,7 @@ func (rt *regtest) service(t *testing.T, retry time.Duration, crash func(id stri
 
 // setup sets up n escrows through the service, two at a time (wallet
 // creation is CPU-bound), each with the payees' own addresses.
-func (rt *regtest) setup(t *testing.T, svc *escrows.Service, n int) []store.Escrow {
+func (rt *regtest) setup(t testing.TB, svc *escrows.Service, n int) []store.Escrow {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
@@ -153,7 +153,7 @@ func (rt *regtest) setup(t *testing.T, svc *escrows.Service, n int) []store.Escr
 }
 
 // pay has the faucet pay each escrow its amount and mines until spendable.
-func (rt *regtest) pay(t *testing.T, es ...store.Escrow) {
+func (rt *regtest) pay(t testing.TB, es ...store.Escrow) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -167,7 +167,7 @@ func (rt *regtest) pay(t *testing.T, es ...store.Escrow) {
 	}
 }
 
-func waitFunded(t *testing.T, svc *escrows.Service, id string) store.Escrow {
+func waitFunded(t testing.TB, svc *escrows.Service, id string) store.Escrow {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -178,7 +178,7 @@ func waitFunded(t *testing.T, svc *escrows.Service, id string) store.Escrow {
 	return e
 }
 
-func waitPaid(t *testing.T, svc *escrows.Service, id string) store.Escrow {
+func waitPaid(t testing.TB, svc *escrows.Service, id string) store.Escrow {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()

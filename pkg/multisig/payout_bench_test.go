@@ -2,17 +2,13 @@ package multisig_test
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/escrowd/escrowd/internal/barepayout"
 	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
-	"github.com/escrowd/escrowd/pkg/multisig/walletrpc"
 )
 
 var payoutPairs = flag.Int("payout-pairs", 0, "BenchmarkPayoutVsBareClient: payouts of each kind (escrowd, bare client); 0 skips it")
@@ -66,91 +62,19 @@ func BenchmarkPayoutVsBareClient(b *testing.B) {
 		bare = append(bare, d)
 	}
 	b.StopTimer()
-	po, pb := p50(ours), p50(bare)
+	po, pb := barepayout.P50(ours), barepayout.P50(bare)
 	b.ReportMetric(po.Seconds(), "escrowd-p50-s")
 	b.ReportMetric(pb.Seconds(), "bare-p50-s")
 	b.ReportMetric(po.Seconds()/pb.Seconds(), "ratio")
 	b.Logf("release requested -> submitted, %d each: escrowd %v (p50 %v), bare %v (p50 %v), ratio %.2f", n, ours, po, bare, pb, po.Seconds()/pb.Seconds())
 }
 
-// bareRelease pays an escrow to the vendor with the wallet calls alone, no
-// escrowd code, and returns the time from start to submitted. Its wallets
-// are closed afterwards, outside the time.
+// bareRelease pays an escrow to the vendor with the wallet calls alone
+// (internal/barepayout) and returns the time from start to submitted.
 func bareRelease(ctx context.Context, rt *regtest, f funded) (time.Duration, error) {
-	lease, err := rt.pool.Acquire(ctx, 2)
-	if err != nil {
-		return 0, err
-	}
-	defer lease.Release()
-	c := [2]*walletrpc.Client{lease.Servers()[0].Client(), lease.Servers()[1].Client()}
-	names := [2]string{f.wallets[escrow.Buyer], f.wallets[escrow.Vendor]}
-	defer func() {
-		for _, cl := range c {
-			cl.CloseWallet(context.WithoutCancel(ctx))
-		}
-	}()
-	both := func(fn func(i int) error) error {
-		var wg sync.WaitGroup
-		errs := make([]error, 2)
-		for i := range 2 {
-			wg.Add(1)
-			go func() { defer wg.Done(); errs[i] = fn(i) }()
-		}
-		wg.Wait()
-		return errors.Join(errs...)
-	}
-	start := time.Now()
-	info := make([]string, 2)
-	err = both(func(i int) error {
-		if err := c[i].OpenWallet(ctx, names[i], multisig.WalletPassword(payoutSecret, names[i])); err != nil {
-			return err
-		}
-		if _, err := c[i].Refresh(ctx); err != nil {
-			return err
-		}
-		var err error
-		info[i], err = c[i].ExportMultisigInfo(ctx)
-		return err
-	})
-	if err == nil {
-		err = both(func(i int) error {
-			if _, err := c[i].ImportMultisigInfo(ctx, []string{info[1-i]}); err != nil {
-				return err
-			}
-			_, err := c[i].GetBalanceInfo(ctx)
-			return err
-		})
-	}
-	if err != nil {
-		return 0, err
-	}
-	sweep, err := c[0].SweepAll(ctx, rt.payees[escrow.Vendor])
-	if err != nil {
-		return 0, err
-	}
-	if _, err := c[1].DescribeTransfer(ctx, sweep.MultisigTxSet); err != nil {
-		return 0, err
-	}
-	signed, err := c[1].SignMultisig(ctx, sweep.MultisigTxSet)
-	if err != nil {
-		return 0, err
-	}
-	hashes, err := c[1].SubmitMultisig(ctx, signed.TxDataHex)
-	if err != nil {
-		return 0, err
-	}
-	if _, err := rt.env.Daemon.Client().GetHeight(ctx); err != nil {
-		return 0, err
-	}
-	d := time.Since(start)
-	if len(hashes) == 0 {
-		return 0, fmt.Errorf("bare submit: no hash")
-	}
-	return d, nil
-}
-
-func p50(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
+	res, err := barepayout.Release{
+		Pool: rt.pool, Chain: rt.env.Daemon.Client(), Secret: payoutSecret,
+		Wallets: [2]string{f.wallets[escrow.Buyer], f.wallets[escrow.Vendor]}, Payee: rt.payees[escrow.Vendor],
+	}.Run(ctx)
+	return res.Elapsed(), err
 }
