@@ -47,7 +47,7 @@ fuzz:
 	$(GO) test $(FUZZ) -fuzz '^FuzzBase58$$' ./pkg/moneroaddr
 
 bench-smoke:
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./pkg/trace ./pkg/exporters/jsonfile ./pkg/multisig ./pkg/multisig/walletrpc ./pkg/metrics
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./pkg/trace ./pkg/exporters/jsonfile ./pkg/multisig ./pkg/multisig/walletrpc ./pkg/metrics ./internal/escrows
 
 demo: deps-demo build
 	scripts/demo.sh
