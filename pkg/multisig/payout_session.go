@@ -50,6 +50,13 @@ func (s *walletSession) ensureOpen(ctx context.Context) error {
 	if s.open {
 		return nil
 	}
+	// No refresh but the protocol's: the server's background refresh would
+	// sync the wallet at a moment of its choosing (for the naive mode, a
+	// race it sometimes wins; for every mode, state that changes between
+	// the payout's calls). Set before open, it holds for this wallet.
+	if err := s.client.DisableAutoRefresh(s.ctx(ctx)); err != nil {
+		return fmt.Errorf("auto_refresh: %w", err)
+	}
 	if err := s.client.OpenWallet(s.ctx(ctx), s.wallet, s.password); err != nil {
 		return fmt.Errorf("open_wallet: %w", err)
 	}
