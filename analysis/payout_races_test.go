@@ -43,6 +43,14 @@ type naiveEscrow struct {
 // import_before_refresh (or stale_multisig_data) with its evidence in the
 // release phase, and Compare(naive, good) puts the first divergence at the
 // refresh of the release that only the good payout has.
+//
+// The wallet servers' background refresh is turned off first: with it on
+// (monero-wallet-rpc 0.18's default, every 20 s), a freshly opened stale
+// wallet was measured caught up about 3 s after open_wallet without any
+// refresh call, so a naive payout whose signer waited long enough between
+// open_wallet and its export/import succeeded by chance (1 of 9 naive
+// payouts under -race on a loaded machine). Off, a stale wallet stayed stale
+// for the 30 s measured, so the naive payout fails by its own bug every time.
 func TestNaivePayoutsOnRegtest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a regtest chain and pays out four escrows (minutes)")
@@ -66,6 +74,9 @@ func TestNaivePayoutsOnRegtest(t *testing.T) {
 		}
 		os.RemoveAll(dir)
 	})
+	if err := autoRefreshOff(ctx, env.Servers); err != nil {
+		t.Fatal(err)
+	}
 	pool, err := walletpool.NewPool(env.Servers, walletpool.PoolOptions{MaxWaiters: 64})
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +168,15 @@ func TestNaivePayoutsOnRegtest(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// ESCROWD_SAMPLE_DIR keeps the four files (to look at a run that failed).
+	if out := os.Getenv("ESCROWD_SAMPLE_DIR"); out != "" {
+		for _, x := range escrows {
+			name, _ := escrow.FileName(x.e.ID)
+			if data, err := os.ReadFile(filepath.Join(tracesDir, name)); err == nil {
+				_ = os.WriteFile(filepath.Join(out, name), data, 0o644)
+			}
+		}
+	}
 	read := func(id string) *escrowtrace.File {
 		name, err := escrow.FileName(id)
 		if err != nil {
@@ -184,7 +204,7 @@ func TestNaivePayoutsOnRegtest(t *testing.T) {
 		run := fmt.Sprintf("naive %d/%d (%s)", i+1, naiveRuns, x.e.ID)
 		var werr *walletrpc.Error
 		if x.payErr == nil {
-			t.Errorf("%s: the naive release succeeded", run)
+			t.Errorf("%s: the naive release succeeded; its signers' release: %s", run, importGaps(read(x.e.ID)))
 			continue
 		}
 		if !errors.As(x.payErr, &werr) && !errors.Is(x.payErr, walletrpc.ErrStaleData) &&
@@ -204,7 +224,7 @@ func TestNaivePayoutsOnRegtest(t *testing.T) {
 		if rc2 := analysis.RootCause(f); rc2 != rc {
 			t.Errorf("%s: RootCause(file) %q, Analysis.RootCause %q", run, rc2, rc)
 		}
-		t.Logf("%s: payout error %v; root cause %s", run, x.payErr, rc)
+		t.Logf("%s: payout error %v; root cause %s; its signers' release: %s", run, x.payErr, rc, importGaps(f))
 		if rc != analysis.KindImportBeforeRefresh && rc != analysis.KindStaleMultisigData {
 			t.Errorf("%s: root cause %q, want %s or %s", run, rc, analysis.KindImportBeforeRefresh, analysis.KindStaleMultisigData)
 			continue
@@ -233,6 +253,25 @@ func TestNaivePayoutsOnRegtest(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d naive payouts failed and were named with evidence", named, naiveRuns)
+}
+
+// autoRefreshOff turns each server's background refresh off: the switch is
+// the server's, set through a wallet of its own, and stays off for the
+// wallets it opens later.
+func autoRefreshOff(ctx context.Context, servers []*walletpool.Server) error {
+	for i, srv := range servers {
+		c := srv.Client()
+		if err := c.CreateWallet(ctx, fmt.Sprintf("autorefresh_off_%d", i), "pw"); err != nil {
+			return fmt.Errorf("server %d: %w", i, err)
+		}
+		if err := c.Call(ctx, "auto_refresh", map[string]any{"enable": false}, nil); err != nil {
+			return fmt.Errorf("server %d: auto_refresh: %w", i, err)
+		}
+		if err := c.CloseWallet(ctx); err != nil {
+			return fmt.Errorf("server %d: %w", i, err)
+		}
+	}
+	return nil
 }
 
 // checkNaiveEvidence: the analysis has an anomaly of the root cause's kind in
@@ -302,4 +341,50 @@ func keyText(e *escrowtrace.Event) string {
 		s += " phase=" + string(e.Phase)
 	}
 	return s
+}
+
+// importGaps says, per signer of the release, how long after its
+// open_wallet its import_multisig_info started and what its POST_SYNC
+// snapshot saw: the naive payout's outcome depends on whether the wallet
+// caught up with the chain in between.
+func importGaps(f *escrowtrace.File) string {
+	type lane struct {
+		opened, imported float64
+		hasOpen, hasImp  bool
+		balance          string
+	}
+	lanes := map[string]*lane{}
+	var roles []string
+	for _, e := range f.Events {
+		if e.Phase != escrow.PhaseRelease || e.Role == "" {
+			continue
+		}
+		l := lanes[e.Role]
+		if l == nil {
+			l = &lane{balance: "-"}
+			lanes[e.Role] = l
+			roles = append(roles, e.Role)
+		}
+		switch {
+		case e.Type == escrowtrace.EventRPCCallEnd && e.Method == "open_wallet":
+			l.opened, l.hasOpen = e.OffsetMS, true
+		case e.Type == escrowtrace.EventRPCCallStart && e.Method == "import_multisig_info" && !l.hasImp:
+			l.imported, l.hasImp = e.OffsetMS, true
+		case e.Type == escrow.PointPostSync.Name() && e.Snapshot != nil && e.Snapshot.Balance != nil:
+			l.balance = fmt.Sprint(*e.Snapshot.Balance)
+		}
+	}
+	var parts []string
+	for _, r := range roles {
+		l := lanes[r]
+		if !l.hasImp {
+			continue
+		}
+		gap := "?"
+		if l.hasOpen {
+			gap = fmt.Sprintf("%.0f ms", l.imported-l.opened)
+		}
+		parts = append(parts, fmt.Sprintf("%s import %s after open_wallet, POST_SYNC balance %s", r, gap, l.balance))
+	}
+	return strings.Join(parts, "; ")
 }
