@@ -29,6 +29,9 @@
 //     phase: one root gives a setup-only file (no phases list); more, or any
 //     escrow.phase, give the phases list, each event's phase and a top level
 //     that is the latest phase's. escrow.error.kind becomes error.kind.
+//   - merge.go: Merge, one phase added to the file of the phases so far (the
+//     exporter's rewrite when a later phase ends); Merge of the setup's file
+//     and a phase built alone is Build of both phases' spans.
 //   - validate.go: Validate, the v1 JSON schema (a copy of the contract's) and
 //     the additive fields the schema leaves open (error.kind, the ERROR_FINAL
 //     context's phase and role).

@@ -104,3 +104,33 @@ func ExampleDecode() {
 	// Output:
 	// decode escrow trace: events[0].offset_ms: want a number, got "0"
 }
+
+// When a later phase of an escrow ends, its file gets the phase: Merge adds
+// it to the file as it is, and the top level becomes the latest phase's.
+func ExampleMerge() {
+	start := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return start.Add(time.Duration(ms) * time.Millisecond) }
+	span := func(id, name, phase string, from, to int, outcome string) escrowtrace.Span {
+		attrs := map[string]any{escrowtrace.AttrEscrowID: "e1", escrowtrace.AttrEscrowOutcome: outcome}
+		if phase != "" {
+			attrs[escrowtrace.AttrEscrowPhase] = phase
+		}
+		return escrowtrace.Span{TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", SpanID: id, Name: name,
+			Start: at(from), End: at(to), Attributes: attrs}
+	}
+	setup, _ := escrowtrace.Build([]escrowtrace.Span{span("00000000000000a1", "escrow.setup", "", 0, 900, "success")}, escrowtrace.BuildOptions{})
+	fund, _ := escrowtrace.Build([]escrowtrace.Span{span("00000000000000b2", "escrow.fund", "fund", 5000, 5200, "success")}, escrowtrace.BuildOptions{})
+	f, err := escrowtrace.Merge(setup, fund)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, p := range f.Phases {
+		fmt.Println(p.Name, p.Outcome, p.StartedAt.Sub(f.StartedAt), *p.DurationMS)
+	}
+	fmt.Println("file:", f.Outcome, *f.DurationMS)
+	// Output:
+	// setup success 0s 900
+	// fund success 5s 200
+	// file: success 200
+}

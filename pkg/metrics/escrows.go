@@ -77,11 +77,15 @@ type runKey struct{}
 
 func (o *observer) StartEscrow(ctx context.Context, e multisig.Escrow, mode multisig.Mode) context.Context {
 	ctx = o.next.StartEscrow(ctx, e, mode)
+	if e.Phase.Of() != escrow.PhaseSetup {
+		// A later phase (the payer's): recorded by its caller, not here.
+		return context.WithValue(ctx, runKey{}, (*escrowRun)(nil))
+	}
 	return context.WithValue(ctx, runKey{}, &escrowRun{mode: mode, start: time.Now()})
 }
 
 func (o *observer) StartPhase(ctx context.Context, p multisig.Phase) context.Context {
-	if run, ok := ctx.Value(runKey{}).(*escrowRun); ok && p == multisig.PhaseCreateWallets && run.mode != multisig.ModeShared {
+	if run, ok := ctx.Value(runKey{}).(*escrowRun); ok && run != nil && p == multisig.PhaseCreateWallets && run.mode != multisig.ModeShared {
 		o.r.LeaseWaited(ctx, run.mode, time.Since(run.start))
 	}
 	return o.next.StartPhase(ctx, p)
@@ -94,7 +98,7 @@ func (o *observer) Snapshot(ctx context.Context, point escrow.Point, role escrow
 }
 
 func (o *observer) EndEscrow(ctx context.Context, res multisig.Result, err error) {
-	if run, ok := ctx.Value(runKey{}).(*escrowRun); ok {
+	if run, ok := ctx.Value(runKey{}).(*escrowRun); ok && run != nil {
 		o.r.EscrowEnded(ctx, escrow.PhaseSetup, run.mode, time.Since(run.start), err)
 	}
 	o.next.EndEscrow(ctx, res, err)

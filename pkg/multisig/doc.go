@@ -23,10 +23,17 @@
 // escrow.Kind (KindOf), so that callers store and switch on it, never on the
 // message.
 //
+// A Payer runs the phases after the setup on wallet servers connected to a
+// daemon: Funded checks the escrow's balance, Pay runs a payout (release,
+// refund, resolve) as a table of escrow.PayoutSteps, Resume finishes one a
+// crash interrupted, from its write-ahead Journal record.
+//
 // The domain (roles, rounds, points, steps, kinds, the ID rule, wallet
-// names) is package escrow's. Observability is a hook, not a dependency: the
-// snapshot points and the stages are reported to an Observer, and every
-// wallet call passes through the walletrpc middleware the caller installs.
+// names) is package escrow's. Observability is a hook, not a dependency: one
+// Observer serves the whole lifecycle. Each phase (the setup, a funding
+// check that finds the escrow funded, a payout) starts and ends on it, its
+// stages and snapshot points are reported to it, and every wallet call
+// passes through the walletrpc middleware the caller installs.
 // Package trace fills both; this package imports nothing of tracing or of
 // the trace file format.
 //

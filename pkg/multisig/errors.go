@@ -81,8 +81,16 @@ func KindOf(err error) escrow.Kind {
 		return escrow.KindAddressMismatch
 	case errors.Is(err, ErrBadKexMessage):
 		return escrow.KindBadKexMessage
-	case errors.Is(err, ErrInvalidEscrow):
+	case errors.Is(err, ErrInvalidEscrow), errors.Is(err, ErrInvalidPayout):
 		return escrow.KindInvalidEscrow
+	case errors.Is(err, ErrBalanceMismatch):
+		return escrow.KindBalanceMismatch
+	case errors.Is(err, ErrNotFunded):
+		return escrow.KindNotEnoughMoney
+	}
+	var pe *PayoutError
+	if errors.As(err, &pe) && pe.Operation == "lease" {
+		return leaseKind(err)
 	}
 	if k, ok := walletrpc.KindOf(err); ok {
 		return k

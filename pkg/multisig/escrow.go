@@ -15,6 +15,10 @@ type Escrow struct {
 	VendorID string
 	// Amount is in atomic units (piconero).
 	Amount uint64
+	// Phase is the lifecycle phase an Observer is told about (StartEscrow):
+	// empty for the setup, which is all the coordinator runs; the payer
+	// sets fund, release, refund or resolve.
+	Phase escrow.Phase
 }
 
 // Result is what a successful setup produced.
@@ -30,6 +34,9 @@ type Result struct {
 func (e Escrow) Validate() error {
 	if !escrow.ValidID(e.ID) {
 		return fmt.Errorf("%w: escrow id %q must match %s", ErrInvalidEscrow, e.ID, escrow.IDRule)
+	}
+	if e.Phase != "" && e.Phase != escrow.PhaseSetup {
+		return fmt.Errorf("%w: the coordinator runs the setup, not %q", ErrInvalidEscrow, e.Phase)
 	}
 	return nil
 }

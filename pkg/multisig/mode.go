@@ -14,6 +14,10 @@ const (
 	ModeShared Mode = "shared"
 	// ModeGlobalLock is the usual stop-gap: one server, one escrow at a time.
 	ModeGlobalLock Mode = "global-lock"
+	// ModeNaive is not a coordinator mode: it marks a payout of the naive
+	// mode (PayoutConfig.Naive) to the Observer. Payouts otherwise say
+	// ModeLeased.
+	ModeNaive Mode = "naive"
 )
 
 // Modes lists the modes, the default first.

@@ -6,7 +6,9 @@ import (
 	"github.com/escrowd/escrowd/pkg/escrow"
 )
 
-// Phase is a stage of the setup that an Observer may show as a span.
+// Phase is a stage of a lifecycle phase that an Observer may show as a
+// span: one of the setup's stages below, or a payout's step (the Name of a
+// step of escrow.PayoutSteps, e.g. "sign").
 type Phase string
 
 // The phases of a setup, in order.
@@ -43,6 +45,11 @@ type Snapshot struct {
 	UnlockedBalance uint64
 	AddressHash     string // escrow.HashAddress of the open wallet's address
 	FileMode        string // keys file permissions, e.g. "0600"; "" when unknown (external server)
+	// Chain is set for the snapshots of the phases after the setup (funding
+	// and payouts), which also read MultisigImportNeeded and Height.
+	Chain                bool
+	MultisigImportNeeded bool
+	Height               uint64 // the wallet's chain height
 	// Err is set when a part of the snapshot could not be read.
 	Err error
 }
@@ -53,20 +60,32 @@ type SnapshotSource interface {
 	ReadSnapshot(ctx context.Context) Snapshot
 }
 
-// Observer is told what a setup does. The coordinator calls it from the
-// escrow's goroutine and, for Snapshot, from each role's goroutine at once.
-// Implementations must be cheap when they don't record: package trace's is a
-// few nanoseconds per call with tracing off.
+// Observer is told what an escrow's lifecycle does, one phase at a time:
+// the setup (Coordinator.Run) and the later phases (Payer.Funded when it
+// finds the escrow funded, Payer.Pay and Payer.Resume). Each phase starts with
+// StartEscrow (e.Phase says which; empty is the setup) and ends with
+// EndEscrow; its stages (the setup's, or the payout's steps) are StartPhase
+// and EndPhase within it, and its snapshot points are Snapshot calls.
+//
+// The coordinator and the payer call it from the phase's goroutine and, for
+// Snapshot, from each role's goroutine at once. Implementations must be cheap
+// when they don't record: package trace's is a few nanoseconds per call with
+// tracing off, and it reads a SnapshotSource only when it records.
 type Observer interface {
-	// StartEscrow is called first; the returned context is used for the rest.
+	// StartEscrow is called first in each phase; the returned context is
+	// used for the rest of it. mode is the coordinator's for the setup;
+	// ModeLeased or ModeNaive for the later phases.
 	StartEscrow(ctx context.Context, e Escrow, mode Mode) context.Context
-	// StartPhase starts a phase; the returned context is used within it and
+	// StartPhase starts a stage; the returned context is used within it and
 	// passed to EndPhase.
 	StartPhase(ctx context.Context, p Phase) context.Context
 	EndPhase(ctx context.Context, err error)
-	// Snapshot is called at each of the seven points for each role.
+	// Snapshot is called at each snapshot point for each role: the setup's
+	// seven, escrow.PointFunded and the payout points (escrow.PayoutPoints).
 	Snapshot(ctx context.Context, point escrow.Point, role escrow.Role, src SnapshotSource)
-	// EndEscrow is called last, with the setup's result or error (often a *StepError).
+	// EndEscrow is called last in each phase, with its error (often a
+	// *StepError in the setup, a *PayoutError later). res is the setup's
+	// result; in a later phase it names only the escrow's wallets.
 	EndEscrow(ctx context.Context, res Result, err error)
 }
 

@@ -68,8 +68,11 @@ type PayoutConfig struct {
 	// Chain is the daemon: the submitted transaction's height, and where a
 	// resumed payout's transaction is.
 	Chain *chain.Client
-	// Observer is told about the payout's snapshot points; nil for none.
-	Observer PayoutObserver
+	// Observer is told about each phase the payer runs (a funding check that
+	// finds the escrow funded, a payout) as the setup's coordinator tells it
+	// about the setup: the phase, its steps and its snapshot points; nil for
+	// none. The same Observer serves both (multisig.Config.Observer).
+	Observer Observer
 	// Journal persists the write-ahead records; nil keeps none (then a
 	// crash mid-payout cannot be resumed from where it was).
 	Journal Journal
@@ -109,7 +112,7 @@ func (c PayoutConfig) Validate() error {
 // store enforces one payout per escrow).
 type Payer struct {
 	cfg     PayoutConfig
-	obs     PayoutObserver
+	obs     Observer
 	journal Journal
 	logger  *slog.Logger
 
@@ -131,7 +134,7 @@ func NewPayer(cfg PayoutConfig) (*Payer, error) {
 	}
 	p := &Payer{cfg: cfg, obs: cfg.Observer, journal: cfg.Journal, logger: cfg.Logger, exports: map[string]string{}}
 	if p.obs == nil {
-		p.obs = nopPayoutObserver{}
+		p.obs = nopObserver{}
 	}
 	if p.journal == nil {
 		p.journal = nopJournal{}
@@ -182,6 +185,15 @@ func (r PayoutRequest) Validate() error {
 	return nil
 }
 
+// wallets names every role's wallet.
+func (r PayoutRequest) wallets() map[escrow.Role]string {
+	w := make(map[escrow.Role]string, escrow.Participants)
+	for _, role := range escrow.Roles {
+		w[role] = r.wallet(role)
+	}
+	return w
+}
+
 func (r PayoutRequest) wallet(role escrow.Role) string {
 	if r.Wallets != nil {
 		return r.Wallets[role]
@@ -216,16 +228,33 @@ type PayoutResult struct {
 // signature and before and after submitting, the Journal records what
 // exists. On error nothing was sent unless the error is in step "submit"
 // (then the journal's signed record tells Resume what to check).
-func (p *Payer) Pay(ctx context.Context, req PayoutRequest) (PayoutResult, error) {
+func (p *Payer) Pay(ctx context.Context, req PayoutRequest) (res PayoutResult, err error) {
 	if err := req.Validate(); err != nil {
 		return PayoutResult{}, err
 	}
+	ctx, end := p.startPhase(ctx, req.EscrowID, req.Phase, req.wallets())
+	defer func() { end(err) }()
 	run, release, err := p.lease(ctx, req)
 	if err != nil {
 		return PayoutResult{}, err
 	}
 	defer release()
 	return p.run(ctx, run)
+}
+
+// mode is what the Observer is told the payer's phases run in.
+func (p *Payer) mode() Mode {
+	if p.cfg.Naive {
+		return ModeNaive
+	}
+	return ModeLeased
+}
+
+// startPhase tells the Observer a phase of the escrow starts; end tells it
+// the phase ended with err.
+func (p *Payer) startPhase(ctx context.Context, escrowID string, phase escrow.Phase, wallets map[escrow.Role]string) (context.Context, func(error)) {
+	ctx = p.obs.StartEscrow(ctx, Escrow{ID: escrowID, Phase: phase}, p.mode())
+	return ctx, func(err error) { p.obs.EndEscrow(ctx, Result{Wallets: wallets}, err) }
 }
 
 // lease takes three servers and prepares a session per role on them.

@@ -3,6 +3,7 @@ package multisig_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"sync"
@@ -80,7 +81,7 @@ func startRegtest(t testing.TB, servers int) *regtest {
 	return rt
 }
 
-func (rt *regtest) payer(t testing.TB, naive bool, j multisig.Journal, obs multisig.PayoutObserver) *multisig.Payer {
+func (rt *regtest) payer(t testing.TB, naive bool, j multisig.Journal, obs multisig.Observer) *multisig.Payer {
 	t.Helper()
 	p, err := multisig.NewPayer(multisig.PayoutConfig{
 		Pool: rt.pool, Secret: payoutSecret, Chain: rt.env.Daemon.Client(), Naive: naive, Journal: j, Observer: obs,
@@ -190,15 +191,39 @@ func (rt *regtest) received(t testing.TB, role escrow.Role, txid string) uint64 
 	return got
 }
 
-// snapshots records the payout points each role passed, with its balances.
+// snapshots records the payout points each role passed, with its balances,
+// and the phases and steps the Observer was told about.
 type snapshots struct {
-	mu   sync.Mutex
-	seen map[escrow.Role][]escrow.Point
-	snap map[escrow.Point]map[escrow.Role]multisig.Snapshot
+	mu     sync.Mutex
+	seen   map[escrow.Role][]escrow.Point
+	snap   map[escrow.Point]map[escrow.Role]multisig.Snapshot
+	phases []string // "start fund", "step refresh", "end fund <err>", ...
 }
 
 func newSnapshots() *snapshots {
 	return &snapshots{seen: map[escrow.Role][]escrow.Point{}, snap: map[escrow.Point]map[escrow.Role]multisig.Snapshot{}}
+}
+
+func (s *snapshots) note(line string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.phases = append(s.phases, line)
+}
+
+func (s *snapshots) StartEscrow(ctx context.Context, e multisig.Escrow, m multisig.Mode) context.Context {
+	s.note("start " + string(e.Phase) + " " + string(m))
+	return ctx
+}
+
+func (s *snapshots) StartPhase(ctx context.Context, p multisig.Phase) context.Context {
+	s.note("step " + string(p))
+	return ctx
+}
+
+func (s *snapshots) EndPhase(context.Context, error) {}
+
+func (s *snapshots) EndEscrow(_ context.Context, res multisig.Result, err error) {
+	s.note(fmt.Sprintf("end %d wallets %v", len(res.Wallets), err))
 }
 
 func (s *snapshots) Snapshot(ctx context.Context, p escrow.Point, r escrow.Role, src multisig.SnapshotSource) {
@@ -278,12 +303,27 @@ func TestPayoutOnRegtest(t *testing.T) {
 		if err != nil || !got.Funded || got.UnlockedBalance != f.amount || got.Balance != f.amount {
 			t.Fatalf("Funded = %+v, %v; want %d unlocked", got, err, f.amount)
 		}
-		more, err := p.Funded(ctx, f.id, f.wallets, f.amount+1)
+		// The check that finds it funded is the fund phase: one snapshot
+		// per role, each wallet refreshed, with the chain's fields.
+		if want := []string{"start fund leased", "end 3 wallets <nil>"}; !slices.Equal(obs.phases, want) {
+			t.Errorf("observer told %q, want %q", obs.phases, want)
+		}
+		for _, r := range escrow.Roles {
+			s := obs.snap[escrow.PointFunded][r]
+			if !slices.Equal(obs.seen[r], []escrow.Point{escrow.PointFunded}) || s.Err != nil || !s.Chain ||
+				s.UnlockedBalance != f.amount || s.Balance != f.amount || s.Height == 0 || s.WalletID != f.wallets[r] {
+				t.Errorf("%s funded snapshot: %v %+v", r, obs.seen[r], s)
+			}
+			t.Logf("%s at SNAPSHOT_FUNDED: balance %d, multisig_import_needed %t, height %d", r, s.Balance, s.MultisigImportNeeded, s.Height)
+		}
+		// A check that finds it not funded is no phase.
+		quiet := newSnapshots()
+		more, err := rt.payer(t, false, nil, quiet).Funded(ctx, f.id, f.wallets, f.amount+1)
 		if err != nil || more.Funded {
 			t.Errorf("Funded for more than the balance = %+v, %v", more, err)
 		}
-		if obs.seen[escrow.Buyer][0] != escrow.PointFunded || obs.snap[escrow.PointFunded][escrow.Buyer].UnlockedBalance != f.amount {
-			t.Errorf("funded snapshot: %v %+v", obs.seen, obs.snap[escrow.PointFunded])
+		if len(quiet.phases) != 0 || len(quiet.seen) != 0 {
+			t.Errorf("a check that found no funds told the observer %q %v", quiet.phases, quiet.seen)
 		}
 	})
 
@@ -340,8 +380,17 @@ func TestPayoutOnRegtest(t *testing.T) {
 						t.Errorf("%s passed %v, want %v", r, obs.seen[r], wantPoints[r])
 					}
 				}
+				// The payout is a phase, its steps are stages.
+				wantPhases := []string{"start " + string(tt.phase) + " leased"}
+				for _, st := range escrow.PayoutSteps(tt.phase) {
+					wantPhases = append(wantPhases, "step "+st.Name)
+				}
+				wantPhases = append(wantPhases, "end 3 wallets <nil>")
+				if !slices.Equal(obs.phases, wantPhases) {
+					t.Errorf("observer told %q, want %q", obs.phases, wantPhases)
+				}
 				for _, r := range signers {
-					if s := obs.snap[escrow.PointPostSync][r]; s.UnlockedBalance != tt.f.amount || s.Err != nil {
+					if s := obs.snap[escrow.PointPostSync][r]; s.UnlockedBalance != tt.f.amount || s.Err != nil || !s.Chain || s.MultisigImportNeeded || s.Height == 0 {
 						t.Errorf("%s after import: %+v, want %d unlocked", r, s, tt.f.amount)
 					}
 				}

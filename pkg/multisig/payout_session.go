@@ -22,6 +22,10 @@ type walletSession struct {
 	raw       *walletrpc.Client // without it: snapshot reads are observation
 	walletDir string
 	open      bool
+	// observed: the wallet was opened only to be observed (a funding
+	// snapshot): closing it does not save, so that tracing leaves the
+	// wallet's files as they were without it.
+	observed bool
 }
 
 func newWalletSession(escrowID string, role escrow.Role, wallet string, secret []byte, srv *walletpool.Server, mw walletrpc.Middleware, timeout time.Duration) *walletSession {
@@ -60,13 +64,19 @@ func (s *walletSession) close(ctx context.Context) error {
 		return nil
 	}
 	s.open = false
+	if s.observed {
+		return s.raw.Call(ctx, "close_wallet", struct {
+			AutosaveCurrent bool `json:"autosave_current"`
+		}{false}, nil)
+	}
 	return s.raw.CloseWallet(ctx)
 }
 
 // ReadSnapshot reads the role's wallet state (balances, multisig state,
-// address hash, key file mode), as the setup's sessions do.
+// address hash, key file mode), as the setup's sessions do, and the chain
+// state (multisig_import_needed, height).
 func (s *walletSession) ReadSnapshot(ctx context.Context) Snapshot {
-	return readSnapshot(ctx, s.raw, s.walletDir, s.wallet)
+	return readSnapshot(ctx, s.raw, s.walletDir, s.wallet, true)
 }
 
 // eachWallet runs f for every session at once (each on its own server) and

@@ -96,9 +96,12 @@ func (p *Payer) run(ctx context.Context, r *payoutRun) (PayoutResult, error) {
 	return r.result(), nil
 }
 
-func (p *Payer) runStep(ctx context.Context, r *payoutRun, st payoutStep) error {
+// runStep runs one step as a stage of the phase (Observer.StartPhase).
+func (p *Payer) runStep(ctx context.Context, r *payoutRun, st payoutStep) (err error) {
+	ctx = p.obs.StartPhase(ctx, Phase(st.Name))
+	defer func() { p.obs.EndPhase(ctx, err) }()
 	roles := st.roles(r)
-	err := eachWallet(ctx, roles, func(ctx context.Context, s *walletSession) error {
+	err = eachWallet(ctx, roles, func(ctx context.Context, s *walletSession) error {
 		if err := s.ensureOpen(ctx); err != nil {
 			return r.fail(st.Name, s.role, "open_wallet", errors.Unwrap(err))
 		}
@@ -222,7 +225,7 @@ func checkBalances(_ context.Context, p *Payer, r *payoutRun) error {
 func stepTransfer(ctx context.Context, p *Payer, r *payoutRun, s *walletSession) error {
 	res, err := s.client.SweepAll(s.ctx(ctx), r.req.PayeeAddress)
 	if err != nil {
-		return err
+		return r.fail("transfer", s.role, "sweep_all", err) // the step's call, as the wallet names it
 	}
 	if res.MultisigTxSet == "" {
 		return errors.New("sweep_all answered no multisig_txset")

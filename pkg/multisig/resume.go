@@ -20,13 +20,17 @@ import (
 //     the pool answers the same hashes and adds nothing (measured on regtest).
 //   - otherwise (no record, or only the unsigned set, which was never
 //     signed): the payout starts again from fresh multisig info.
-func (p *Payer) Resume(ctx context.Context, req PayoutRequest, rec PayoutRecord) (PayoutResult, error) {
+//
+// A resumed payout is a phase of the escrow for the Observer, as a payout is.
+func (p *Payer) Resume(ctx context.Context, req PayoutRequest, rec PayoutRecord) (res PayoutResult, err error) {
 	if err := req.Validate(); err != nil {
 		return PayoutResult{}, err
 	}
 	if rec.Stage != StageSigned && rec.Stage != StageSubmitted {
 		return p.Pay(ctx, req)
 	}
+	ctx, end := p.startPhase(ctx, req.EscrowID, req.Phase, req.wallets())
+	defer func() { end(err) }()
 	if len(rec.TxHashes) == 0 || rec.TxSet == "" {
 		return PayoutResult{}, &PayoutError{EscrowID: req.EscrowID, Phase: req.Phase, Step: "resume", Operation: "journal",
 			Err: fmt.Errorf("%w: a %s record without its transaction set or hashes", ErrInvalidPayout, rec.Stage)}
@@ -63,7 +67,7 @@ func (p *Payer) Resume(ctx context.Context, req PayoutRequest, rec PayoutRecord)
 		}
 		err := p.runStep(ctx, run, st)
 		if st.Name == "post_sync" {
-			res := run.result()
+			res = run.result()
 			res.Resumed, res.SyncErr = true, err
 			return res, nil
 		}

@@ -91,14 +91,18 @@ func (s *session) stillReserved(ctx context.Context) bool {
 
 // ReadSnapshot reads the state of whatever wallet the role's server has open.
 func (s *session) ReadSnapshot(ctx context.Context) Snapshot {
-	return readSnapshot(ctx, s.raw, s.walletDir, s.wallet)
+	return readSnapshot(ctx, s.raw, s.walletDir, s.wallet, false)
 }
 
 // readSnapshot reads the state of the wallet that raw's server has open, the
 // one expected being wallet (in walletDir, "" for an external server): its
 // multisig state, address hash, balances and keys file mode. raw is a client
 // without the caller's middleware: reading is observation, not a step.
-func readSnapshot(ctx context.Context, raw *walletrpc.Client, walletDir, wallet string) Snapshot {
+//
+// chain adds what the phases after the setup need (Snapshot.Chain): the
+// same get_balance answer's multisig_import_needed, and the wallet's height
+// (one get_height more).
+func readSnapshot(ctx context.Context, raw *walletrpc.Client, walletDir, wallet string, chain bool) Snapshot {
 	snap := Snapshot{WalletID: wallet}
 	var firstErr error
 	note := func(err error) {
@@ -114,9 +118,19 @@ func readSnapshot(ctx context.Context, raw *walletrpc.Client, walletDir, wallet 
 	if addr != "" {
 		snap.AddressHash = escrow.HashAddress(addr)
 	}
-	bal, err := raw.GetBalance(ctx)
-	note(err)
-	snap.Balance, snap.UnlockedBalance = bal.Balance, bal.UnlockedBalance
+	if chain {
+		snap.Chain = true
+		bal, err := raw.GetBalanceInfo(ctx)
+		note(err)
+		snap.Balance, snap.UnlockedBalance, snap.MultisigImportNeeded = bal.Balance, bal.UnlockedBalance, bal.MultisigImportNeeded
+		h, err := raw.GetHeight(ctx)
+		note(err)
+		snap.Height = h
+	} else {
+		bal, err := raw.GetBalance(ctx)
+		note(err)
+		snap.Balance, snap.UnlockedBalance = bal.Balance, bal.UnlockedBalance
+	}
 	if walletDir != "" {
 		fi, err := os.Stat(filepath.Join(walletDir, wallet+".keys"))
 		if err == nil {

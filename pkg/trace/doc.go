@@ -1,6 +1,6 @@
 // Package trace makes every escrow an OpenTelemetry trace: the escrow's ID is
 // the trace ID, every wallet RPC call is a client span, and the wallet-state
-// snapshots at the seven points are span events.
+// snapshots at the setup's seven points and the payout's are span events.
 //
 // Start with Setup: from a Config it builds a Provider. ConfigFromEnv reads
 // the standard environment: ENABLE_INSTRUMENTATION and OTEL_SDK_DISABLED
@@ -50,7 +50,22 @@
 // conventions want, error.type (the wallet's error code, "-28", or the kind
 // when no wallet answered) and jsonrpc.request.id.
 //
-// Wire the Provider into the coordinator: multisig.Config{Observer:
-// p.Observer(), Middleware: p.Middleware()}. The coordinator itself never
-// touches OpenTelemetry.
+// # Lifecycle phases
+//
+// Every phase of an escrow's life is a root span of the escrow's one trace:
+// the setup (escrow.setup), then the funding check that found it funded
+// (escrow.fund) and each payout (escrow.release, escrow.refund,
+// escrow.resolve), with escrow.phase, a link to the request span that
+// LinkRequest put in the context, the payout's steps as child spans
+// (escrow.release.sign, ...) and the wallet calls as RPC spans, all carrying
+// escrow.phase. Payout and funding snapshots add
+// wallet.multisig_import_needed and wallet.height. A failed payout's
+// ERROR_FINAL carries its phase, operation, role, wallet and escrow. No span,
+// event, attribute or log holds a payee address (only escrow.HashAddress), a
+// transaction hash, a multisig export or a transaction set.
+//
+// Wire the Provider into the coordinator and the payer alike:
+// multisig.Config{Observer: p.Observer(), Middleware: p.Middleware()} and
+// multisig.PayoutConfig{Observer: p.Observer(), Middleware: p.Middleware()}.
+// Neither touches OpenTelemetry.
 package trace

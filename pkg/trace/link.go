@@ -3,6 +3,8 @@ package trace
 import (
 	"context"
 
+	"github.com/escrowd/escrowd/pkg/escrow"
+
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -25,4 +27,19 @@ func linkFrom(ctx context.Context) (trace.Link, bool) {
 		return trace.Link{}, false
 	}
 	return trace.Link{SpanContext: sc}, true
+}
+
+type phaseKey struct{}
+
+// withPhase marks ctx as within a lifecycle phase after the setup: its stage
+// and RPC spans carry escrow.phase, so that every span of the phase says
+// which phase it is (the file exporter files a phase's spans by it).
+func withPhase(ctx context.Context, p escrow.Phase) context.Context {
+	return context.WithValue(ctx, phaseKey{}, p)
+}
+
+// phaseFrom is the lifecycle phase ctx is within; false in the setup.
+func phaseFrom(ctx context.Context) (escrow.Phase, bool) {
+	p, ok := ctx.Value(phaseKey{}).(escrow.Phase)
+	return p, ok
 }

@@ -22,29 +22,53 @@ type observer struct {
 	logger *slog.Logger
 }
 
+// StartEscrow starts the root span of one lifecycle phase of the escrow: its
+// trace ID is the escrow's (every phase is a root of the same trace), it
+// links to the request span LinkRequest put in ctx, and a phase after the
+// setup carries escrow.phase (on the root, and through ctx on its stage
+// and RPC spans). The setup's root is as it always was.
 func (o *observer) StartEscrow(ctx context.Context, e multisig.Escrow, mode multisig.Mode) context.Context {
+	phase := e.Phase.Of()
+	attrs := []attribute.KeyValue{
+		attribute.String(escrowtrace.AttrEscrowID, e.ID),
+		attribute.String(escrowtrace.AttrEscrowMode, string(mode)),
+	}
+	name := escrowtrace.SpanNameEscrow
+	if phase != escrow.PhaseSetup {
+		name = SpanNamePhasePrefix + string(phase)
+		attrs = append(attrs, attribute.String(escrowtrace.AttrEscrowPhase, string(phase)))
+		ctx = withPhase(ctx, phase)
+	}
 	opts := []trace.SpanStartOption{
 		trace.WithNewRoot(),
 		trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(
-			attribute.String(escrowtrace.AttrEscrowID, e.ID),
-			attribute.String(escrowtrace.AttrEscrowMode, string(mode)),
-		),
+		trace.WithAttributes(attrs...),
 	}
 	if l, ok := linkFrom(ctx); ok {
 		opts = append(opts, trace.WithLinks(l))
 	}
-	ctx, span := o.tracer.Start(withEscrowID(ctx, e.ID), escrowtrace.SpanNameEscrow, opts...)
-	o.logger.Info("escrow trace started", "escrow_id", e.ID, "trace_id", span.SpanContext().TraceID().String(), "mode", string(mode))
+	ctx, span := o.tracer.Start(withEscrowID(ctx, e.ID), name, opts...)
+	if phase == escrow.PhaseSetup {
+		o.logger.Info("escrow trace started", "escrow_id", e.ID, "trace_id", span.SpanContext().TraceID().String(), "mode", string(mode))
+	} else {
+		o.logger.Info("escrow phase started", "escrow_id", e.ID, "phase", string(phase), "trace_id", span.SpanContext().TraceID().String(), "mode", string(mode))
+	}
 	return ctx
 }
 
+// StartPhase starts a stage span: one of the setup's, or a payout step of a
+// later phase (named after its phase, e.g. "escrow.release.sign").
 func (o *observer) StartPhase(ctx context.Context, p multisig.Phase) context.Context {
 	var attrs []attribute.KeyValue
 	if r := p.Round(); r != 0 {
 		attrs = append(attrs, attribute.Int(escrowtrace.AttrEscrowRound, int(r)))
 	}
-	ctx, _ = o.tracer.Start(ctx, SpanNamePhasePrefix+string(p), trace.WithAttributes(attrs...))
+	name := SpanNamePhasePrefix + string(p)
+	if phase, ok := phaseFrom(ctx); ok {
+		name = SpanNamePhasePrefix + string(phase) + "." + string(p)
+		attrs = append(attrs, attribute.String(escrowtrace.AttrEscrowPhase, string(phase)))
+	}
+	ctx, _ = o.tracer.Start(ctx, name, trace.WithAttributes(attrs...))
 	return ctx
 }
 
@@ -62,9 +86,12 @@ func (o *observer) Snapshot(ctx context.Context, point escrow.Point, role escrow
 		return // reading a snapshot costs wallet calls: only when it is kept
 	}
 	s := src.ReadSnapshot(ctx)
-	attrs := []attribute.KeyValue{
-		attribute.String(escrowtrace.AttrEscrowRole, string(role)),
-		attribute.Int(escrowtrace.AttrEscrowRound, int(point.Round())),
+	attrs := make([]attribute.KeyValue, 0, 16)
+	attrs = append(attrs, attribute.String(escrowtrace.AttrEscrowRole, string(role)))
+	if r := point.Round(); r != 0 {
+		attrs = append(attrs, attribute.Int(escrowtrace.AttrEscrowRound, int(r)))
+	}
+	attrs = append(attrs,
 		attribute.String(escrowtrace.AttrWalletID, s.WalletID),
 		attribute.Bool(escrowtrace.AttrSnapshotIsMultisig, s.IsMultisig),
 		attribute.Bool(escrowtrace.AttrSnapshotReady, s.Ready),
@@ -72,6 +99,11 @@ func (o *observer) Snapshot(ctx context.Context, point escrow.Point, role escrow
 		attribute.Int(escrowtrace.AttrSnapshotTotal, s.Total),
 		attribute.Int64(escrowtrace.AttrSnapshotBalance, clampInt64(s.Balance)),
 		attribute.Int64(escrowtrace.AttrSnapshotUnlockedBalance, clampInt64(s.UnlockedBalance)),
+	)
+	if s.Chain {
+		attrs = append(attrs,
+			attribute.Bool(escrowtrace.AttrSnapshotImportNeeded, s.MultisigImportNeeded),
+			attribute.Int64(escrowtrace.AttrSnapshotHeight, clampInt64(s.Height)))
 	}
 	if s.AddressHash != "" {
 		attrs = append(attrs, attribute.String(escrowtrace.AttrSnapshotAddressHash, s.AddressHash))
@@ -102,7 +134,21 @@ func (o *observer) EndEscrow(ctx context.Context, res multisig.Result, err error
 		semconv.ErrorTypeKey.String(errorType(err, kind)),
 	}
 	var se *multisig.StepError
-	if errors.As(err, &se) {
+	var pe *multisig.PayoutError
+	switch {
+	case errors.As(err, &pe):
+		// A later phase's context: phase, operation, role, wallet, escrow.
+		attrs = append(attrs,
+			attribute.String(escrowtrace.AttrEscrowID, pe.EscrowID),
+			attribute.String(escrowtrace.AttrEscrowPhase, string(pe.Phase)),
+			attribute.String(escrowtrace.AttrEscrowOperation, pe.Operation))
+		if pe.Role != "" {
+			attrs = append(attrs, attribute.String(escrowtrace.AttrEscrowRole, string(pe.Role)))
+			if w := res.Wallets[pe.Role]; w != "" {
+				attrs = append(attrs, attribute.String(escrowtrace.AttrWalletID, w))
+			}
+		}
+	case errors.As(err, &se):
 		attrs = append(attrs,
 			attribute.String(escrowtrace.AttrEscrowID, se.EscrowID),
 			attribute.String(escrowtrace.AttrEscrowOperation, se.Operation))

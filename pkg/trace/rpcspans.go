@@ -23,7 +23,7 @@ import (
 func rpcSpans(tracer trace.Tracer) walletrpc.Middleware {
 	return func(next walletrpc.Invoker) walletrpc.Invoker {
 		return func(ctx context.Context, call *walletrpc.Call) error {
-			attrs := make([]attribute.KeyValue, 0, 11)
+			attrs := make([]attribute.KeyValue, 0, 12)
 			attrs = append(attrs,
 				semconv.RPCSystemNameJSONRPC,
 				semconv.RPCMethod(call.Method),
@@ -42,6 +42,9 @@ func rpcSpans(tracer trace.Tracer) walletrpc.Middleware {
 				if st.Round != 0 {
 					attrs = append(attrs, attribute.Int(escrowtrace.AttrEscrowRound, int(st.Round)))
 				}
+			}
+			if phase, ok := phaseFrom(ctx); ok {
+				attrs = append(attrs, attribute.String(escrowtrace.AttrEscrowPhase, string(phase)))
 			}
 			ctx, span := tracer.Start(ctx, call.Method,
 				trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))

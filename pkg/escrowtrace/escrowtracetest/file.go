@@ -52,22 +52,29 @@ func SetupSnapshots(n map[string]int) int {
 	return total
 }
 
-// CheckRPCPairs reports an error for each span whose RPC_CALL_START does not
-// have exactly one RPC_CALL_END or RPC_CALL_ERROR.
+// CheckRPCPairs reports an error for each span that does not have exactly
+// one RPC_CALL_START and one RPC_CALL_END or RPC_CALL_ERROR.
 func CheckRPCPairs(t testing.TB, f *escrowtrace.File) {
 	t.Helper()
-	open := map[string]int{}
+	type pair struct{ starts, ends int }
+	spans := map[string]*pair{}
+	get := func(id string) *pair {
+		if spans[id] == nil {
+			spans[id] = &pair{}
+		}
+		return spans[id]
+	}
 	for _, e := range f.Events {
 		switch e.Type {
 		case escrowtrace.EventRPCCallStart:
-			open[e.SpanID]++
+			get(e.SpanID).starts++
 		case escrowtrace.EventRPCCallEnd, escrowtrace.EventRPCCallError:
-			open[e.SpanID]--
+			get(e.SpanID).ends++
 		}
 	}
-	for id, n := range open {
-		if n != 0 {
-			t.Errorf("escrow %s span %s: start/end imbalance %d", f.EscrowID, id, n)
+	for id, p := range spans {
+		if p.starts != 1 || p.ends != 1 {
+			t.Errorf("escrow %s span %s: %d starts, %d ends; want one of each", f.EscrowID, id, p.starts, p.ends)
 		}
 	}
 }

@@ -27,10 +27,19 @@ const (
 	stateClosed                    // nothing kept; late spans are dropped
 )
 
-// traceBuf is one trace's spans and state.
-type traceBuf struct {
+// traceKey names what the exporter buffers apart: one lifecycle phase of a
+// trace. An escrow's phases are root spans of one trace, ending minutes or
+// days apart; each is written (merged into the escrow's file) when its own
+// root arrives. phase is the spans' escrow.phase, "" for the setup.
+type traceKey struct {
 	tid   trace.TraceID
-	id    string // tid in hex, for logs and errors
+	phase string
+}
+
+// traceBuf is one trace's spans (of one phase) and state.
+type traceBuf struct {
+	key   traceKey
+	id    string // the trace ID in hex (and the phase after a slash), for logs and errors
 	state traceState
 	spans []spanconv.Kept
 	elem  *list.Element // in the list of its state (and pool, while pending)
@@ -57,7 +66,7 @@ type traceBuf struct {
 // Callers hold the exporter's lock.
 type buffer struct {
 	maxTraces int
-	traces    map[trace.TraceID]*traceBuf
+	traces    map[traceKey]*traceBuf
 	escrows   *list.List // pending escrow traces
 	others    *list.List // pending traces not known to be an escrow's
 	done      *list.List
@@ -67,7 +76,7 @@ type buffer struct {
 func newBuffer(maxTraces int) *buffer {
 	return &buffer{
 		maxTraces: maxTraces,
-		traces:    make(map[trace.TraceID]*traceBuf),
+		traces:    make(map[traceKey]*traceBuf),
 		escrows:   list.New(),
 		others:    list.New(),
 		done:      list.New(),
@@ -79,7 +88,7 @@ func newBuffer(maxTraces int) *buffer {
 // pool when escrow is true. A span with escrow.id moves a pending trace of
 // the other pool to the escrows'. Making room in a pool evicts its oldest
 // trace, which is returned.
-func (b *buffer) get(id trace.TraceID, escrow bool) (tb, evicted *traceBuf) {
+func (b *buffer) get(id traceKey, escrow bool) (tb, evicted *traceBuf) {
 	if tb := b.traces[id]; tb != nil {
 		if escrow && tb.state == statePending && !tb.escrow {
 			b.others.Remove(tb.elem)
@@ -94,10 +103,24 @@ func (b *buffer) get(id trace.TraceID, escrow bool) (tb, evicted *traceBuf) {
 		pool = b.escrows
 	}
 	evicted = b.makeRoom(pool)
-	tb = &traceBuf{tid: id, id: id.String(), state: statePending, escrow: escrow}
+	name := id.tid.String()
+	if id.phase != "" {
+		name += "/" + id.phase
+	}
+	tb = &traceBuf{key: id, id: name, state: statePending, escrow: escrow}
 	tb.elem = pool.PushBack(tb)
 	b.traces[id] = tb
 	return tb, evicted
+}
+
+// restart forgets tb as its key's trace, keeping it in its list (a pending
+// one is still written, a done one still counted among the recent), and
+// returns a new pending trace for the key: the key's next instance.
+func (b *buffer) restart(tb *traceBuf, escrow bool) (next, evicted *traceBuf) {
+	if b.traces[tb.key] == tb {
+		delete(b.traces, tb.key)
+	}
+	return b.get(tb.key, escrow)
 }
 
 // makeRoom closes the oldest trace of a full pending pool and returns it.
@@ -133,7 +156,9 @@ func (b *buffer) close(tb *traceBuf) {
 	tb.elem = b.closed.PushBack(tb)
 	if b.closed.Len() > recentIDs {
 		oldest := b.closed.Remove(b.closed.Front()).(*traceBuf)
-		delete(b.traces, oldest.tid)
+		if b.traces[oldest.key] == oldest { // not restarted since
+			delete(b.traces, oldest.key)
+		}
 	}
 }
 

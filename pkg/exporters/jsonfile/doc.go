@@ -2,10 +2,18 @@
 // escrow, escrow_<id>.json in the escrow-trace v1 format (pkg/escrowtrace),
 // for the analyzer and for users' own scripts.
 //
-// It groups the spans it receives by trace, and writes a trace's file when the
-// escrow's root span (escrow.setup: no parent, an escrow.id) has arrived.
-// ForceFlush and Shutdown write what is still waiting as outcome "incomplete".
-// Files are replaced atomically, so a reader never sees half a file.
+// It groups the spans it receives by trace and lifecycle phase (a span's
+// escrow.phase; none for the setup), and writes a phase when its root span
+// (no parent, an escrow.id) has arrived. The setup's root writes the file as
+// it always has; a later phase's (fund, release, refund, resolve: root spans
+// of the same trace, minutes or days later) is merged into the escrow's file
+// as it is on disk (escrowtrace.Merge: every phase so far, the top level the
+// latest's). The one writer reads, merges and writes, so an escrow's file is
+// rewritten by one thing at a time and in the order its phases ended; a
+// missing or unreadable earlier file gives the phase alone, and says so in
+// the log. ForceFlush and Shutdown write what is still waiting as outcome
+// "incomplete". Files are replaced atomically, so a reader never sees half a
+// file.
 //
 // Traces waiting for their root are held in two pools of Config.MaxTraces
 // each: escrow traces (a span with escrow.id has arrived) and the others; a

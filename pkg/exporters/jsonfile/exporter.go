@@ -51,6 +51,10 @@ type Exporter struct {
 	spare        [][]byte      // encoding buffers back from the writer, reused
 	lastSize     int           // the last file's size, to size a new buffer
 
+	// phased: escrows whose file has a phase after the setup (written by
+	// this exporter): a rewrite of their setup is merged, not written alone.
+	phased map[string]bool
+
 	noSync      bool   // benchmarks only: write without fsync, to measure what durability costs
 	beforeBatch func() // tests only: called by the writer before it writes a batch
 }
@@ -177,7 +181,14 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 // take adds one span to its trace, or drops it; it returns the trace when the
 // span was kept.
 func (e *Exporter) take(s *spanconv.Kept) *traceBuf {
-	tb, evicted := e.buf.get(s.TraceID(), s.HasEscrowID())
+	tb, evicted := e.buf.get(traceKey{s.TraceID(), s.Phase()}, s.HasEscrowID())
+	if s.Phase() != "" && tb.escrowRoot && tb.state != stateClosed {
+		// A later phase's span after that phase's root: the phase again
+		// (a payout asked once more), never a late span of the ended one,
+		// since a phase after the setup ends its spans before its root.
+		// (get evicted nothing: a trace with its root is in no pool.)
+		tb, evicted = e.buf.restart(tb, s.HasEscrowID())
+	}
 	if evicted != nil {
 		e.stats.DroppedTraces++
 		e.log.Warn("jsonfile: dropped an unfinished trace: too many traces waiting for their root",
@@ -251,15 +262,30 @@ func (e *Exporter) write(tb *traceBuf, incomplete bool) (*fileJob, error) {
 		e.stats.RefusedIDs++
 		return nil, fmt.Errorf("jsonfile: %w", err)
 	}
-	data, err := appendFile(e.spareBuf(), f)
-	if err != nil {
-		e.stats.WriteErrors++
-		return nil, fmt.Errorf("jsonfile: escrow %s: %w", f.EscrowID, err)
+	j := &fileJob{tb: tb, incomplete: incomplete, escrowID: f.EscrowID, name: name, file: f}
+	if tb.key.phase != "" {
+		// A later phase: merged into the escrow's file by the writer, which
+		// reads the file as the versions queued before this one left it.
+		// From now on a rewrite of the setup merges too.
+		j.merge, j.later = true, true
+		if e.phased == nil {
+			e.phased = map[string]bool{}
+		}
+		e.phased[f.EscrowID] = true
+	} else if e.phased[f.EscrowID] {
+		j.merge = true
 	}
-	data = append(data, '\n')
-	e.lastSize = len(data)
-
-	j := &fileJob{tb: tb, incomplete: incomplete, escrowID: f.EscrowID, name: name, data: data}
+	if j.merge {
+		j.data = e.spareBuf()
+	} else {
+		data, err := appendFile(e.spareBuf(), f)
+		if err != nil {
+			e.stats.WriteErrors++
+			return nil, fmt.Errorf("jsonfile: escrow %s: %w", f.EscrowID, err)
+		}
+		j.data = append(data, '\n')
+		e.lastSize = len(j.data)
+	}
 	if !incomplete {
 		tb.gen++
 		tb.needsWrite = false // unless the writer fails (finish)

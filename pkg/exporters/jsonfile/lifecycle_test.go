@@ -1,7 +1,14 @@
 package jsonfile
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +20,7 @@ import (
 
 	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/escrowtrace"
+	"github.com/escrowd/escrowd/pkg/escrowtrace/escrowtracetest"
 	"github.com/escrowd/escrowd/pkg/exporters/jsonfile/internal/spanconv"
 )
 
@@ -117,5 +125,244 @@ func TestLifecycleAttributesReachTheFile(t *testing.T) {
 	}
 	if err := escrowtrace.Validate(data); err != nil {
 		t.Error(err)
+	}
+}
+
+// phasedStubs is lifecycleStubs with escrow.phase on every span of the
+// release, as escrowd's tracing sets it; n is the number of setup spans.
+func phasedStubs(c escrowCase) (stubs tracetest.SpanStubs, n int) {
+	stubs = lifecycleStubs(c)
+	n = len(escrowStubs(c))
+	for i := n; i < len(stubs); i++ {
+		if !slices.ContainsFunc(stubs[i].Attributes, func(kv attribute.KeyValue) bool { return kv.Key == escrowtrace.AttrEscrowPhase }) {
+			stubs[i].Attributes = append(stubs[i].Attributes, attribute.String(escrowtrace.AttrEscrowPhase, "release"))
+		}
+	}
+	return stubs, n
+}
+
+// TestLaterPhaseMergedIntoFile: the setup's file is written when the setup's
+// root ends, and rewritten with both phases when the release's root ends
+// (in another batch): byte for byte the file of both phases' spans at once,
+// valid against the schema. A late span of the setup after that keeps the
+// release in the file. With the otlp section the merged file has every span.
+func TestLaterPhaseMergedIntoFile(t *testing.T) {
+	for _, otlp := range []bool{false, true} {
+		t.Run(fmt.Sprintf("otlp=%t", otlp), func(t *testing.T) {
+			e, rec := newTestExporter(t, Config{IncludeOTLP: otlp})
+			stubs, n := phasedStubs(escrowCase{escrowID: "merged", trace: 11, start: t0})
+			spans := stubs.Snapshots()
+			ctx := context.Background()
+			if err := e.ExportSpans(ctx, spans[1:n]); err != nil { // the setup, its first span late
+				t.Fatal(err)
+			}
+			setupOnly, _ := escrowtracetest.ReadFile(t, e.cfg.Dir, "merged")
+			if len(setupOnly.Phases) != 0 || setupOnly.Outcome != escrowtrace.OutcomeSuccess {
+				t.Fatalf("after the setup: phases %+v, outcome %s", setupOnly.Phases, setupOnly.Outcome)
+			}
+			// The release's spans arrive in two batches, its root in the second.
+			if err := e.ExportSpans(ctx, spans[n:n+2]); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.ExportSpans(ctx, spans[n+2:]); err != nil {
+				t.Fatal(err)
+			}
+			want := fileOf(t, spans[1:], otlp)
+			path := filepath.Join(e.cfg.Dir, "escrow_merged.json")
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("merged file differs from the file of all spans:\n%s\nwant\n%s", got, want)
+			}
+			if err := escrowtrace.Validate(got); err != nil {
+				t.Error(err)
+			}
+			// A late span of the setup rewrites the setup, the release stays.
+			if err := e.ExportSpans(ctx, spans[:1]); err != nil {
+				t.Fatal(err)
+			}
+			got, _ = os.ReadFile(path)
+			if want := fileOf(t, spans, otlp); !bytes.Equal(got, want) {
+				t.Errorf("after a late setup span:\n%s\nwant\n%s", got, want)
+			}
+			if n := rec.count("writing"); n != 0 {
+				t.Errorf("%d merge warnings logged", n)
+			}
+		})
+	}
+}
+
+// TestLaterPhaseWithoutEarlierFile: a phase whose escrow has no file (or an
+// unreadable one) is written alone, valid, and said in the log.
+func TestLaterPhaseWithoutEarlierFile(t *testing.T) {
+	for _, existing := range []string{"", "{not json"} {
+		e, rec := newTestExporter(t, Config{})
+		if existing != "" {
+			if err := os.WriteFile(filepath.Join(e.cfg.Dir, "escrow_alone.json"), []byte(existing), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stubs, n := phasedStubs(escrowCase{escrowID: "alone", trace: 12, start: t0})
+		spans := stubs.Snapshots()
+		if err := e.ExportSpans(context.Background(), spans[n:]); err != nil {
+			t.Fatal(err)
+		}
+		f, data := escrowtracetest.ReadFile(t, e.cfg.Dir, "alone")
+		if len(f.Phases) != 1 || f.Phases[0].Name != escrow.PhaseRelease || f.Outcome != escrowtrace.OutcomeFailed {
+			t.Errorf("existing %q: phases %+v, outcome %s", existing, f.Phases, f.Outcome)
+		}
+		if err := escrowtrace.Validate(data); err != nil {
+			t.Error(err)
+		}
+		if rec.count("phase alone") != 1 {
+			t.Errorf("existing %q: the missing earlier file was not logged once", existing)
+		}
+	}
+}
+
+// fileOf is the file the exporter writes of spans all at once.
+func fileOf(t *testing.T, spans []sdktrace.ReadOnlySpan, otlp bool) []byte {
+	t.Helper()
+	e, _ := newTestExporter(t, Config{IncludeOTLP: otlp})
+	if err := e.ExportSpans(context.Background(), spans); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for _, s := range spans {
+		for _, kv := range s.Attributes() {
+			if kv.Key == escrowtrace.AttrEscrowID {
+				id = kv.Value.AsString()
+			}
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(e.cfg.Dir, "escrow_"+id+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestPhaseAskedAgain: a payout that failed and is asked again after the
+// escrow was funded is a second phase of the same name in the file, each
+// with its own events, once.
+func TestPhaseAskedAgain(t *testing.T) {
+	e, _ := newTestExporter(t, Config{})
+	stubs, n := phasedStubs(escrowCase{escrowID: "again", trace: 13, start: t0})
+	first := stubs.Snapshots()
+	// The release again, a minute later: same trace, new span IDs.
+	again := slices.Clone(stubs[n:])
+	for i := range again {
+		s := &again[i]
+		shift := time.Minute
+		s.StartTime, s.EndTime = s.StartTime.Add(shift), s.EndTime.Add(shift)
+		s.SpanContext = s.SpanContext.WithSpanID(trace.SpanID{0xaa, byte(i + 1)})
+		if s.Parent.IsValid() {
+			s.Parent = s.Parent.WithSpanID(trace.SpanID{0xaa, 1 + byte(slices.IndexFunc(stubs[n:], func(p tracetest.SpanStub) bool {
+				return p.SpanContext.SpanID() == stubs[n+i].Parent.SpanID()
+			}))})
+		}
+		events := slices.Clone(s.Events)
+		for j := range events {
+			events[j].Time = events[j].Time.Add(shift)
+		}
+		s.Events = events
+	}
+	// Between them, the escrow is seen funded.
+	last := stubs[len(stubs)-1]
+	fund := tracetest.SpanStub{
+		Name: "escrow.fund", SpanContext: last.SpanContext.WithSpanID(trace.SpanID{0xfd, 1}),
+		StartTime: last.EndTime.Add(30 * time.Second), EndTime: last.EndTime.Add(31 * time.Second),
+		Attributes: []attribute.KeyValue{attribute.String(escrowtrace.AttrEscrowID, "again"), attribute.String(escrowtrace.AttrEscrowPhase, "fund"),
+			attribute.String(escrowtrace.AttrEscrowOutcome, escrowtrace.OutcomeSuccess)},
+		Resource: last.Resource, InstrumentationScope: last.InstrumentationScope,
+	}
+	ctx := context.Background()
+	for _, batch := range [][]sdktrace.ReadOnlySpan{first, tracetest.SpanStubs{fund}.Snapshots(), tracetest.SpanStubs(again).Snapshots()} {
+		for _, s := range batch { // one span per call, as the synchronous processor sends them
+			if err := e.ExportSpans(ctx, []sdktrace.ReadOnlySpan{s}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	f, data := escrowtracetest.ReadFile(t, e.cfg.Dir, "again")
+	if err := escrowtrace.Validate(data); err != nil {
+		t.Error(err)
+	}
+	var names []escrow.Phase
+	for _, p := range f.Phases {
+		names = append(names, p.Name)
+	}
+	if !slices.Equal(names, []escrow.Phase{escrow.PhaseSetup, escrow.PhaseRelease, escrow.PhaseFund, escrow.PhaseRelease}) {
+		t.Fatalf("phases %v", names)
+	}
+	n2 := escrowtracetest.CountTypes(f)
+	if n2[escrowtrace.EventErrorFinal] != 2 || n2[escrow.PointPostSync.Name()] != 4 { // one per release
+		t.Errorf("event counts %v", n2)
+	}
+	seen := map[string]int{}
+	for _, ev := range f.Events {
+		if ev.SpanID != "" && ev.Type == escrowtrace.EventRPCCallStart {
+			seen[ev.SpanID]++
+		}
+	}
+	for id, c := range seen {
+		if c != 1 {
+			t.Errorf("span %s started %d times in the file", id, c)
+		}
+	}
+}
+
+// TestPhasesEndingAtOnce: when two later phases of one escrow end at the
+// same time (from two goroutines, for many escrows at once), the file gets
+// both: the read-merge-write of an escrow's file is serialised.
+func TestPhasesEndingAtOnce(t *testing.T) {
+	e, _ := newAsyncExporter(t, Config{})
+	ctx := context.Background()
+	const escrows = 12
+	var wg sync.WaitGroup
+	for i := range escrows {
+		id := fmt.Sprintf("once-%d", i)
+		stubs, n := phasedStubs(escrowCase{escrowID: id, trace: 100 + uint64(i), start: t0})
+		spans := stubs.Snapshots()
+		if err := e.ExportSpans(ctx, spans[:n]); err != nil {
+			t.Fatal(err)
+		}
+		last := stubs[n-1]
+		fund := tracetest.SpanStubs{{
+			Name: "escrow.fund", SpanContext: last.SpanContext.WithSpanID(trace.SpanID{0xfd, byte(i + 1)}),
+			StartTime: last.EndTime.Add(500 * time.Millisecond), EndTime: last.EndTime.Add(600 * time.Millisecond),
+			Attributes: []attribute.KeyValue{attribute.String(escrowtrace.AttrEscrowID, id), attribute.String(escrowtrace.AttrEscrowPhase, "fund"),
+				attribute.String(escrowtrace.AttrEscrowOutcome, escrowtrace.OutcomeSuccess)},
+			Resource: last.Resource, InstrumentationScope: last.InstrumentationScope,
+		}}.Snapshots()
+		for _, batch := range [][]sdktrace.ReadOnlySpan{fund, spans[n:]} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := e.ExportSpans(ctx, batch); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if err := e.ForceFlush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range escrows {
+		f, data := escrowtracetest.ReadFile(t, e.cfg.Dir, fmt.Sprintf("once-%d", i))
+		var names []escrow.Phase
+		for _, p := range f.Phases {
+			names = append(names, p.Name)
+		}
+		if !slices.Equal(names, []escrow.Phase{escrow.PhaseSetup, escrow.PhaseFund, escrow.PhaseRelease}) {
+			t.Errorf("escrow %d: phases %v", i, names)
+		}
+		if err := escrowtrace.Validate(data); err != nil {
+			t.Error(err)
+		}
+		escrowtracetest.CheckRPCPairs(t, f)
 	}
 }

@@ -1,10 +1,14 @@
 package jsonfile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+
+	"github.com/escrowd/escrowd/pkg/escrowtrace"
 )
 
 // writeQueueLen bounds the files built and waiting for the writer (33 KB
@@ -22,9 +26,14 @@ type fileJob struct {
 	incomplete bool
 	escrowID   string
 	name       string
-	data       []byte
-	err        error // set by the writer before it finishes the job
-	cause      error // err unwrapped, as the log says it
+	data       []byte // the file; with merge, the buffer to encode the merged file into
+	// file is the version as built; with merge, the writer merges it into
+	// the escrow's file as it is (escrowtrace.Merge) before writing.
+	file  *escrowtrace.File
+	merge bool
+	later bool  // a phase after the setup: a missing earlier file is logged
+	err   error // set by the writer before it finishes the job
+	cause error // err unwrapped, as the log says it
 }
 
 // enqueue queues a built file and starts the writer if it is not running.
@@ -56,6 +65,7 @@ func (e *Exporter) writeLoop(exited chan struct{}) {
 		if e.beforeBatch != nil {
 			e.beforeBatch()
 		}
+		e.mergeBatch(batch)
 		writeBatch(e.cfg.Dir, batch, e.noSync)
 		e.mu.Lock()
 		e.finish(batch)
@@ -74,6 +84,9 @@ func (e *Exporter) writeLoop(exited chan struct{}) {
 func writeBatch(dir string, batch []*fileJob, noSync bool) {
 	tmps := make([]*os.File, len(batch))
 	for i, j := range batch {
+		if j.cause != nil { // the merge failed
+			continue
+		}
 		tmps[i], j.cause = createTemp(dir, j.name, j.data, noSync)
 	}
 	renamed := 0
@@ -128,7 +141,7 @@ func (e *Exporter) finish(batch []*fileJob) {
 		if cap(j.data) <= maxKeptOutput && len(e.spare) < writeQueueLen {
 			e.spare = append(e.spare, j.data[:0])
 		}
-		j.data, j.tb = nil, nil
+		j.data, j.tb, j.file = nil, nil, nil
 	}
 	e.finished = batch[len(batch)-1].seq
 }
@@ -202,4 +215,67 @@ func (e *Exporter) spareBuf() []byte {
 		return nil
 	}
 	return make([]byte, 0, e.lastSize+e.lastSize/8)
+}
+
+// mergeBatch encodes the batch's merge jobs: each one's phase merged into
+// its escrow's file as the jobs before it leave it (an earlier job of the
+// batch, else the file on disk). The writer is the only one that writes
+// files, one batch at a time, so the read-merge-write of an escrow's file is
+// serialised. A file that is missing or unreadable is replaced by the phase
+// alone (logged for a later phase: its earlier phases are lost from it).
+func (e *Exporter) mergeBatch(batch []*fileJob) {
+	if !slices.ContainsFunc(batch, func(j *fileJob) bool { return j.merge }) {
+		return // the common case: setups alone
+	}
+	latest := map[string]*escrowtrace.File{} // file name -> the version this batch leaves
+	for _, j := range batch {
+		if !j.merge {
+			latest[j.name] = j.file
+			continue
+		}
+		base, ok := latest[j.name]
+		if !ok {
+			base = e.readFile(j)
+		}
+		f, err := escrowtrace.Merge(base, j.file)
+		if err != nil {
+			e.log.Warn("jsonfile: cannot merge a phase into the escrow's file; writing the phase alone", "escrow_id", j.escrowID, "err", err)
+			f = j.file
+		}
+		data, err := appendFile(j.data[:0], f)
+		if err != nil {
+			j.cause = fmt.Errorf("encode %s: %w", j.name, err)
+			continue
+		}
+		j.data = append(data, '\n')
+		latest[j.name] = f
+	}
+}
+
+// readFile reads the escrow's file as it is on disk; nil when there is none
+// or it cannot be read.
+func (e *Exporter) readFile(j *fileJob) *escrowtrace.File {
+	root, err := os.OpenRoot(e.cfg.Dir)
+	if err != nil {
+		e.log.Warn("jsonfile: cannot open the trace directory to merge a phase", "escrow_id", j.escrowID, "err", err)
+		return nil
+	}
+	defer root.Close()
+	data, err := root.ReadFile(j.name)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if j.later {
+			e.log.Warn("jsonfile: no earlier file of the escrow; writing its phase alone", "escrow_id", j.escrowID)
+		}
+		return nil
+	case err != nil:
+		e.log.Warn("jsonfile: cannot read the escrow's file; writing its phase alone", "escrow_id", j.escrowID, "err", err)
+		return nil
+	}
+	f, err := escrowtrace.Decode(bytes.NewReader(data))
+	if err != nil {
+		e.log.Warn("jsonfile: the escrow's file is unreadable; writing its phase alone", "escrow_id", j.escrowID, "err", err)
+		return nil
+	}
+	return f
 }

@@ -28,6 +28,7 @@ type Kept struct {
 	parent        trace.SpanID
 	statusError   bool
 	hasEscrowID   bool
+	phase         string    // escrow.phase; "" for the setup's spans
 	start, end    time.Time // in UTC
 	attrs         packedAttrs
 	events        []keptEvent
@@ -46,7 +47,7 @@ type keptEvent struct {
 // Keep keeps ro: whole when lossless, else only what the file's events need.
 func Keep(ro sdktrace.ReadOnlySpan, lossless bool) Kept {
 	sc := ro.SpanContext()
-	k := Kept{traceID: sc.TraceID(), parent: ro.Parent().SpanID()}
+	k := Kept{traceID: sc.TraceID(), parent: ro.Parent().SpanID(), phase: phaseAttr(ro.Attributes())}
 	if lossless {
 		k.full = ro
 		k.hasEscrowID = hasStringAttr(ro.Attributes(), escrowtrace.AttrEscrowID)
@@ -85,6 +86,22 @@ func hasStringAttr(kvs []attribute.KeyValue, key string) bool {
 	}
 	return found
 }
+
+// phaseAttr is the span's escrow.phase, "" when it has none or it is the setup.
+func phaseAttr(kvs []attribute.KeyValue) string {
+	for _, kv := range kvs {
+		if string(kv.Key) == escrowtrace.AttrEscrowPhase && kv.Value.Type() == attribute.STRING {
+			if p := kv.Value.AsString(); p != "setup" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// Phase is the lifecycle phase the span says it belongs to (escrow.phase):
+// "" for the setup, whose spans carry none.
+func (k *Kept) Phase() string { return k.phase }
 
 // TraceID is the span's trace.
 func (k *Kept) TraceID() trace.TraceID { return k.traceID }
