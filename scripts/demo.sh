@@ -234,9 +234,15 @@ echo "   Without --offline, escrowd runs monerod --regtest (loopback only) with 
 echo "   wallet servers use it. The buyer and the vendor have wallets of their own (the demo's, not escrowd's)."
 mkdir -p "$OUT/money"
 start_payee_server --offline
+# A wallet created offline starts scanning at mainnet's estimated height (measured: 2661600), past
+# every regtest block: each payee's wallet is restored from a fresh seed with restore height 0.
 for r in buyer vendor; do
-  wallet create_wallet "{\"filename\":\"$r\",\"password\":\"\",\"language\":\"English\"}" >/dev/null
-  wallet get_address | jq -r .result.address >"$OUT/payees/$r.address"
+  wallet create_wallet "{\"filename\":\"seed-$r\",\"password\":\"\",\"language\":\"English\"}" >/dev/null
+  seed=$(wallet query_key '{"key_type":"mnemonic"}' | jq -r .result.key)
+  wallet close_wallet >/dev/null
+  wallet restore_deterministic_wallet "{\"filename\":\"$r\",\"password\":\"\",\"seed\":\"$seed\",\"restore_height\":0,\"language\":\"English\"}" |
+    jq -r .result.address >"$OUT/payees/$r.address"
+  seed=""
   wallet close_wallet >/dev/null
 done
 stop_payee_server
