@@ -257,8 +257,6 @@ fund "$naive" naive
 release "$naive" naive
 if [ "$(status_of naive)" != funded ]; then
   echo "the naive payout did not fail as it should (status $(status_of naive)); see $OUT/money/escrowd.log." >&2
-  echo "monero-wallet-rpc refreshes an open wallet by itself (its auto-refresh, about 1 s after open_wallet on a" >&2
-  echo "server idle for 20 s): when the machine is slow it can refresh the wallets before the naive import." >&2
   exit 1
 fi
 echo "   The payout failed and nothing was sent: the escrow is still funded, its money in the multisig wallet."
