@@ -269,6 +269,7 @@ func (p *Payer) lease(ctx context.Context, req PayoutRequest) (*payoutRun, func(
 	for i, srv := range lease.Servers() {
 		role := escrow.Roles[i]
 		s := newWalletSession(req.EscrowID, role, req.wallet(role), p.cfg.Secret, srv, p.cfg.Middleware, p.cfg.CallTimeout)
+		s.quiet = p.cfg.Naive
 		run.all = append(run.all, s)
 		run.byRole[role] = s
 	}

@@ -26,6 +26,10 @@ type walletSession struct {
 	// snapshot): closing it does not save, so that tracing leaves the
 	// wallet's files as they were without it.
 	observed bool
+	// quiet: turn the server's background refresh off before opening (the
+	// naive mode, whose failure must not depend on when the server's own
+	// refresh fires).
+	quiet bool
 }
 
 func newWalletSession(escrowID string, role escrow.Role, wallet string, secret []byte, srv *walletpool.Server, mw walletrpc.Middleware, timeout time.Duration) *walletSession {
@@ -50,12 +54,13 @@ func (s *walletSession) ensureOpen(ctx context.Context) error {
 	if s.open {
 		return nil
 	}
-	// No refresh but the protocol's: the server's background refresh would
-	// sync the wallet at a moment of its choosing (for the naive mode, a
-	// race it sometimes wins; for every mode, state that changes between
-	// the payout's calls). Set before open, it holds for this wallet.
-	if err := s.client.DisableAutoRefresh(s.ctx(ctx)); err != nil {
-		return fmt.Errorf("auto_refresh: %w", err)
+	// The naive mode: no refresh but the protocol's (none), or the server's
+	// background refresh would sync the wallet at a moment of its choosing,
+	// a race it sometimes wins. Set before open, it holds for this wallet.
+	if s.quiet {
+		if err := s.client.DisableAutoRefresh(s.ctx(ctx)); err != nil {
+			return fmt.Errorf("auto_refresh: %w", err)
+		}
 	}
 	if err := s.client.OpenWallet(s.ctx(ctx), s.wallet, s.password); err != nil {
 		return fmt.Errorf("open_wallet: %w", err)

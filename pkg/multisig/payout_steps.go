@@ -17,6 +17,9 @@ type payoutRun struct {
 	all     []*walletSession // in escrow.Roles order
 	byRole  map[escrow.Role]*walletSession
 	signers [escrow.Threshold]*walletSession // builder, then co-signer
+	// resumed: a Resume's run, which opens the co-signer's wallet only to
+	// submit the signed set it recorded.
+	resumed bool
 
 	exports  map[escrow.Role]string
 	balances map[escrow.Role]walletrpc.BalanceInfo
@@ -295,6 +298,16 @@ func recordSigned(ctx context.Context, p *Payer, r *payoutRun) error {
 
 // stepSubmit: the co-signer, who holds the fully signed set, sends it.
 func stepSubmit(ctx context.Context, p *Payer, r *payoutRun, s *walletSession) error {
+	if r.resumed {
+		// A wallet opened afresh knows only the outputs it had scanned when
+		// it was last saved: submit_multisig can't load a set that spends
+		// outputs it has not seen ("Failed to parse multisig tx data", -34,
+		// measured after a restart with the server's background refresh
+		// off). Refreshing signs nothing and sends nothing.
+		if _, err := s.client.Refresh(s.ctx(ctx)); err != nil {
+			return err
+		}
+	}
 	hashes, err := s.client.SubmitMultisig(s.ctx(ctx), r.txset)
 	if err != nil {
 		return err

@@ -60,6 +60,7 @@ func (p *Payer) Resume(ctx context.Context, req PayoutRequest, rec PayoutRecord)
 	}
 	defer release()
 	run.txset, run.hashes, run.amount, run.fee = rec.TxSet, rec.TxHashes, rec.Amount, rec.Fee
+	run.resumed = true
 	run.exports = map[escrow.Role]string{}
 	for _, st := range payoutTable(req.Phase) {
 		if st.Name != "submit" && st.Name != "post_sync" {
