@@ -135,6 +135,9 @@ func serve(ctx context.Context, stopSignals func(), cfg config, tcfg trace.Confi
 		return fmt.Errorf("metrics: %w", err)
 	}
 	push("flush and stop metrics", rec.Shutdown)
+	if err := rec.ObserveEscrows(censusOf(st)); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 
 	mcfg := multisig.Config{
 		Mode: cfg.Mode, Secret: secret,
@@ -309,13 +312,17 @@ func startServers(ctx context.Context, cfg config, daemon string, logger *slog.L
 		LogDir:    cfg.logDir(),
 		Logger:    logger,
 		Ports:     cfg.WalletRPCPorts,
+		// The naive payout mode reproduces a missing refresh: the servers'
+		// own refresh, at moments of their choosing, would make its failure
+		// a matter of luck.
+		BackgroundRefreshOff: cfg.PayoutMode == payoutNaive,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start wallet servers: %w", err)
 	}
 	push("stop wallet servers", sup.Stop)
 	logger.Info("wallet servers started", "count", len(sup.Servers()), "daemon", daemon, "offline", daemon == "",
-		"duration", time.Since(start).Round(time.Millisecond))
+		"background_refresh", cfg.PayoutMode != payoutNaive, "duration", time.Since(start).Round(time.Millisecond))
 	return sup.Servers(), nil
 }
 
@@ -346,4 +353,22 @@ func leasedPool(cfg config, servers []*walletpool.Server, secret []byte, logger 
 		reserve.Start(pool, servers)
 	}
 	return pool, reserve, nil
+}
+
+// censusOf reads the store's census for the escrow gauges.
+func censusOf(st *store.Store) func(context.Context) (metrics.Census, error) {
+	return func(ctx context.Context) (metrics.Census, error) {
+		c, err := st.Census(ctx)
+		if err != nil {
+			return metrics.Census{}, err
+		}
+		m := metrics.Census{ByStatus: make(map[string]int, len(c.ByStatus))}
+		for status, n := range c.ByStatus {
+			m.ByStatus[string(status)] = n
+		}
+		if !c.OldestPayout.IsZero() {
+			m.OldestPayoutAge = time.Since(c.OldestPayout)
+		}
+		return m, nil
+	}
 }

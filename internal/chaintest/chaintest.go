@@ -56,6 +56,22 @@ const FaucetOutputs = 20
 // a spare one (wallets in dir/wallets), and primes the faucet. The caller
 // stops it with Stop.
 func Start(ctx context.Context, dir string, n int) (*Env, error) {
+	return StartWith(ctx, dir, Options{Servers: n})
+}
+
+// Options are Start's choices.
+type Options struct {
+	// Servers is the number of wallet servers for the test's escrows.
+	Servers int
+	// BackgroundRefreshOff starts every wallet server with its background
+	// refresh off (walletpool.SupervisorConfig.BackgroundRefreshOff), as
+	// escrowd does in its naive payout mode.
+	BackgroundRefreshOff bool
+}
+
+// StartWith is Start with Options.
+func StartWith(ctx context.Context, dir string, o Options) (*Env, error) {
+	n := o.Servers
 	if !Available() {
 		return nil, errors.New("monerod / monero-wallet-rpc not on PATH: run `make test` (it installs Debian's monero package)")
 	}
@@ -75,6 +91,8 @@ func Start(ctx context.Context, dir string, n int) (*Env, error) {
 		LogDir:    filepath.Join(dir, "logs"),
 		Daemon:    d.Address(),
 		Logger:    logger,
+
+		BackgroundRefreshOff: o.BackgroundRefreshOff,
 	})
 	if err != nil {
 		e.Stop(context.Background())

@@ -10,11 +10,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
@@ -161,6 +163,88 @@ func loadDashboard(t *testing.T) dashboard {
 // is one that escrowd's /metrics really serves. The metrics are recorded
 // through pkg/metrics (one of each, with failures) and scraped.
 func TestDashboardMetricsExist(t *testing.T) {
+	served := scrapeAll(t)
+	queried := 0
+	for _, p := range loadDashboard(t).Panels {
+		for _, tg := range p.Targets {
+			queried += served.check(t, "panel "+strconv.Quote(p.Title), tg.Expr)
+		}
+	}
+	if queried < 12 {
+		t.Fatalf("the dashboard queries %d metrics: too few to show escrowd", queried)
+	}
+}
+
+type alertRules struct {
+	Groups []struct {
+		Name  string `yaml:"name"`
+		Rules []struct {
+			Alert  string            `yaml:"alert"`
+			Expr   string            `yaml:"expr"`
+			For    string            `yaml:"for"`
+			Labels map[string]string `yaml:"labels"`
+		} `yaml:"rules"`
+	} `yaml:"groups"`
+}
+
+// TestPrometheusAlertRules: Prometheus loads deploy/prometheus/alerts.yml
+// (its rule_files names the path compose mounts it at), and every alert
+// queries metrics and labels escrowd serves; the stuck payout has its alert.
+func TestPrometheusAlertRules(t *testing.T) {
+	var cfg struct {
+		RuleFiles []string `yaml:"rule_files"`
+	}
+	readYAML(t, &cfg, "deploy", "prometheus", "prometheus.yml")
+	p := mustLoadCompose(t)
+	mounted := map[string]string{} // container path -> source under the repository
+	for _, v := range service(t, p, "prometheus").Volumes {
+		if v.Type == types.VolumeTypeBind {
+			rel, err := filepath.Rel(repoRoot(t), v.Source)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mounted[v.Target] = rel
+		}
+	}
+	if len(cfg.RuleFiles) != 1 || mounted[cfg.RuleFiles[0]] != filepath.Join("deploy", "prometheus", "alerts.yml") {
+		t.Fatalf("rule_files %q, prometheus mounts %v: want deploy/prometheus/alerts.yml mounted where rule_files reads it", cfg.RuleFiles, mounted)
+	}
+	var rules alertRules
+	readYAML(t, &rules, "deploy", "prometheus", "alerts.yml")
+	served := scrapeAll(t)
+	alerts := map[string]string{} // name -> expr
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" || r.Labels["severity"] == "" {
+				t.Errorf("group %s: rule %+v: want an alert name and a severity", g.Name, r)
+			}
+			if _, err := model.ParseDuration(r.For); err != nil {
+				t.Errorf("alert %s: for %q: %v", r.Alert, r.For, err)
+			}
+			if served.check(t, "alert "+r.Alert, r.Expr) == 0 {
+				t.Errorf("alert %s queries no metric of escrowd's: %s", r.Alert, r.Expr)
+			}
+			alerts[r.Alert] = r.Expr
+		}
+	}
+	if !strings.Contains(alerts["EscrowPayoutStuck"], metricsPayoutAge) {
+		t.Errorf("alerts %v: want EscrowPayoutStuck on %s", alerts, metricsPayoutAge)
+	}
+}
+
+// metricsPayoutAge is the Prometheus name of metrics.MetricPayoutInFlightAge.
+const metricsPayoutAge = "escrowd_payout_in_flight_age_seconds"
+
+// servedMetrics is what escrowd's /metrics serves: families and their labels.
+type servedMetrics struct {
+	fams   map[string]*dto.MetricFamily
+	labels map[string]map[string]bool
+}
+
+// scrapeAll records one of each of escrowd's metrics through pkg/metrics
+// (with failures) and scrapes /metrics.
+func scrapeAll(t *testing.T) servedMetrics {
+	t.Helper()
 	ctx := context.Background()
 	rec, err := metrics.Setup(ctx, metrics.Config{Enabled: true, Prometheus: true})
 	if err != nil {
@@ -175,6 +259,11 @@ func TestDashboardMetricsExist(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := rec.ObserveReserve(func() multisig.ReserveStats { return multisig.ReserveStats{Hits: 1} }); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.ObserveEscrows(func(context.Context) (metrics.Census, error) {
+		return metrics.Census{ByStatus: map[string]int{"funded": 1, "paying_out": 1}, OldestPayoutAge: time.Minute}, nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	call := rec.Middleware()(func(context.Context, *walletrpc.Call) error { return errors.New("refused") })
@@ -196,52 +285,55 @@ func TestDashboardMetricsExist(t *testing.T) {
 			}
 		}
 	}
+	return servedMetrics{fams: fams, labels: labels}
+}
 
-	metricName := regexp.MustCompile(`\b(escrowd_[a-z_]+|rpc_client_call_duration_seconds[a-z_]*)`)
-	selector := regexp.MustCompile(`\{([^}]*)\}`)
-	label := regexp.MustCompile(`([a-z_]+)\s*(=~|!=|!~|=)`)
-	byClause := regexp.MustCompile(`by \(([^)]*)\)`)
+var (
+	metricName = regexp.MustCompile(`\b(escrowd_[a-z_]+|rpc_client_call_duration_seconds[a-z_]*)`)
+	selector   = regexp.MustCompile(`\{([^}]*)\}`)
+	labelUse   = regexp.MustCompile(`([a-z_]+)\s*(=~|!=|!~|=)`)
+	byClause   = regexp.MustCompile(`by \(([^)]*)\)`)
+)
+
+// check reports (as errors of where) the metrics and labels expr queries
+// that escrowd does not serve, and returns how many metrics it queries.
+func (s servedMetrics) check(t *testing.T, where, expr string) int {
+	t.Helper()
 	queried := 0
-	for _, p := range loadDashboard(t).Panels {
-		for _, tg := range p.Targets {
-			// Metric names, outside selectors and by clauses (where labels are).
-			bare := byClause.ReplaceAllString(selector.ReplaceAllString(tg.Expr, ""), "")
-			for _, m := range metricName.FindAllString(bare, -1) {
-				fam := m
-				for _, suffix := range []string{"_bucket", "_count", "_sum"} {
-					if base, ok := strings.CutSuffix(m, suffix); ok && fams[base] != nil {
-						fam = base
-					}
-				}
-				if fams[fam] == nil {
-					t.Errorf("panel %q queries %s, which /metrics does not serve", p.Title, m)
-					continue
-				}
-				queried++
-				var used []string
-				for _, sel := range selector.FindAllStringSubmatch(tg.Expr, -1) {
-					for _, l := range label.FindAllStringSubmatch(sel[1], -1) {
-						used = append(used, l[1])
-					}
-				}
-				for _, by := range byClause.FindAllStringSubmatch(tg.Expr, -1) {
-					for _, l := range strings.Split(by[1], ",") {
-						if l = strings.TrimSpace(l); l != "le" {
-							used = append(used, l)
-						}
-					}
-				}
-				for _, l := range used {
-					if !labelOfAny(labels, l) {
-						t.Errorf("panel %q uses label %s, which no served metric has", p.Title, l)
-					}
+	// Metric names, outside selectors and by clauses (where labels are).
+	bare := byClause.ReplaceAllString(selector.ReplaceAllString(expr, ""), "")
+	for _, m := range metricName.FindAllString(bare, -1) {
+		fam := m
+		for _, suffix := range []string{"_bucket", "_count", "_sum"} {
+			if base, ok := strings.CutSuffix(m, suffix); ok && s.fams[base] != nil {
+				fam = base
+			}
+		}
+		if s.fams[fam] == nil {
+			t.Errorf("%s queries %s, which /metrics does not serve", where, m)
+			continue
+		}
+		queried++
+		var used []string
+		for _, sel := range selector.FindAllStringSubmatch(expr, -1) {
+			for _, l := range labelUse.FindAllStringSubmatch(sel[1], -1) {
+				used = append(used, l[1])
+			}
+		}
+		for _, by := range byClause.FindAllStringSubmatch(expr, -1) {
+			for _, l := range strings.Split(by[1], ",") {
+				if l = strings.TrimSpace(l); l != "le" {
+					used = append(used, l)
 				}
 			}
 		}
+		for _, l := range used {
+			if !labelOfAny(s.labels, l) {
+				t.Errorf("%s uses label %s, which no served metric has", where, l)
+			}
+		}
 	}
-	if queried < 10 {
-		t.Fatalf("the dashboard queries %d metrics: too few to show escrowd", queried)
-	}
+	return queried
 }
 
 func labelOfAny(labels map[string]map[string]bool, l string) bool {

@@ -296,6 +296,42 @@ func TestLostSubmitIsResumed(t *testing.T) {
 	}
 }
 
+// TestStuckPayoutSaidOnce: a signed payout whose resumes keep failing
+// (the daemon unreachable) is resumed until it finishes, never started
+// again; once it has been in flight for PayoutStuckAfter it is said at
+// error level, once, however many resumes fail after that.
+func TestStuckPayoutSaidOnce(t *testing.T) {
+	const stuckMsg = "payout stuck:"
+	tests := []struct {
+		name       string
+		stuckAfter time.Duration
+		want       int
+	}{
+		{"in flight past the threshold", time.Nanosecond, 1},
+		{"finished before the threshold", time.Hour, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			logs := &countingHandler{}
+			svc, _, l := newLifecycle(t, func(c *escrows.Config) { c.Logger, c.PayoutStuckAfter = slog.New(logs), tt.stuckAfter })
+			e := fundedEscrow(t, svc, moneyReq)
+			l.Payer().FailNext("submit", "resume", "resume", "resume")
+			if _, err := svc.Payout(ctx, e.ID, escrow.PhaseRelease, ""); err != nil {
+				t.Fatal(err)
+			}
+			done := waitPayout(t, svc, e.ID)
+			pays, resumes := l.Payer().Calls()
+			if done.Status != store.StatusReleased || l.Sent(e.ID) != 1 || pays != 1 || resumes != 4 {
+				t.Fatalf("after 3 failed resumes: %s; sent %d, pays %d, resumes %d", done.Status, l.Sent(e.ID), pays, resumes)
+			}
+			if n := logs.count(stuckMsg); n != tt.want {
+				t.Errorf("%q said %d times, want %d", stuckMsg, n, tt.want)
+			}
+		})
+	}
+}
+
 // TestRecoverResumesPayouts is the service's half of "kill escrowd during
 // a payout": a second Service on the same store finds each payout where a
 // killed process left it and finishes it with exactly one transaction.

@@ -157,7 +157,12 @@ func (s *Service) pay(ctx context.Context, e store.Escrow, rec *store.Record) {
 		res     multisig.PayoutResult
 		err     error
 		lastErr string // of the last resume, for the log
+		stuck   bool   // said at error level that it does not finish
 	)
+	claimed := e.Payout.StartedAt
+	if claimed.IsZero() {
+		claimed = start
+	}
 	if rec == nil {
 		res, err = s.callPayer(func() (multisig.PayoutResult, error) { return s.cfg.Payer.Pay(ctx, req) })
 	} else {
@@ -222,6 +227,11 @@ func (s *Service) pay(ctx context.Context, e store.Escrow, rec *store.Record) {
 		lastErr = err.Error()
 		log.Log(ctx, level, "payout failed after its transaction was signed: resuming it (never signed again)",
 			"stage", string(stored.Stage), "step", failure.Step, "err", err, "retry", s.cfg.PayoutRetry)
+		if age := time.Since(claimed); !stuck && age >= s.cfg.PayoutStuckAfter {
+			stuck = true
+			log.Error("payout stuck: its signed transaction has not reached the daemon; the money stays in the escrow's wallet and escrowd keeps resuming it (never signing again). Check the daemon (reachable, synced) and the wallet servers",
+				"stage", string(stored.Stage), "step", failure.Step, "err", err, "in_flight", age.Round(time.Second))
+		}
 		select {
 		case <-ctx.Done():
 			log.Warn("payout left paying_out at shutdown: resumed at the next start")

@@ -90,6 +90,11 @@ type Config struct {
 	// transaction may have been sent (it is never started again, only
 	// resumed); default 10 s.
 	PayoutRetry time.Duration
+	// PayoutStuckAfter is how long a payout whose transaction may have been
+	// sent can keep failing to finish before escrowd says so at error level,
+	// once (the gauge escrowd.payout.in_flight.age shows it too); default
+	// 15 minutes.
+	PayoutStuckAfter time.Duration
 	// OnRecord is called after the store kept a payout's write-ahead
 	// record at stage (a hook for fault injection); nil for none.
 	OnRecord func(escrowID string, stage multisig.PayoutStage)
@@ -151,6 +156,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.FundingPoll <= 0 {
 		cfg.FundingPoll = 5 * time.Second
+	}
+	if cfg.PayoutStuckAfter <= 0 {
+		cfg.PayoutStuckAfter = 15 * time.Minute
 	}
 	if cfg.PayoutRetry <= 0 {
 		cfg.PayoutRetry = 10 * time.Second

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/icholy/digest"
@@ -22,6 +23,9 @@ import (
 type Options struct {
 	// IgnoreTERM makes the process ignore SIGTERM: only SIGKILL ends it.
 	IgnoreTERM bool
+	// RefuseAutoRefresh makes auto_refresh answer an error, as a server
+	// that does not know the method would.
+	RefuseAutoRefresh bool
 }
 
 // Main runs the fake with a monero-wallet-rpc command line (args without
@@ -41,7 +45,7 @@ func Main(args []string, opts Options, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "fakewalletrpc:", err)
 		return 1
 	}
-	err = http.Serve(ln, Handler(cfg.user, cfg.pass))
+	err = http.Serve(ln, handler(cfg.user, cfg.pass, opts))
 	fmt.Fprintln(stderr, "fakewalletrpc:", err)
 	return 1
 }
@@ -87,9 +91,18 @@ func parseArgs(args []string) (config, error) {
 	return c, nil
 }
 
-// Handler answers /json_rpc get_version to requests that log in as user
-// with pass by HTTP Digest, and 401 with a Digest challenge to others.
-func Handler(user, pass string) http.Handler {
+// Handler answers the methods below to requests that log in as user with
+// pass by HTTP Digest, and 401 with a Digest challenge to others:
+//   - get_version, as monero-wallet-rpc 0.18;
+//   - auto_refresh {"enable": bool}, which sets the background refresh
+//     (on at start, as the real server's);
+//   - fake_state, the fake's own: {"auto_refresh": bool}, for tests to read
+//     what the real server does not report.
+func Handler(user, pass string) http.Handler { return handler(user, pass, Options{}) }
+
+func handler(user, pass string, opts Options) http.Handler {
+	var autoRefresh atomic.Bool
+	autoRefresh.Store(true)
 	nonce := make([]byte, 16)
 	_, _ = rand.Read(nonce)
 	chal := &digest.Challenge{
@@ -106,17 +119,27 @@ func Handler(user, pass string) http.Handler {
 		var req struct {
 			ID     json.RawMessage `json:"id"`
 			Method string          `json:"method"`
+			Params struct {
+				Enable *bool `json:"enable"`
+			} `json:"params"`
 		}
 		if json.Unmarshal(body, &req) != nil || len(req.ID) == 0 {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		if req.Method != "get_version" {
+		switch {
+		case req.Method == "get_version":
+			fmt.Fprintf(w, `{"id":%s,"jsonrpc":"2.0","result":{"release":false,"version":65561}}`, req.ID)
+		case req.Method == "auto_refresh" && !opts.RefuseAutoRefresh:
+			// The real server's default for a missing "enable" is true.
+			autoRefresh.Store(req.Params.Enable == nil || *req.Params.Enable)
+			fmt.Fprintf(w, `{"id":%s,"jsonrpc":"2.0","result":{}}`, req.ID)
+		case req.Method == "fake_state":
+			fmt.Fprintf(w, `{"id":%s,"jsonrpc":"2.0","result":{"auto_refresh":%t}}`, req.ID, autoRefresh.Load())
+		default:
 			fmt.Fprintf(w, `{"id":%s,"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"}}`, req.ID)
-			return
 		}
-		fmt.Fprintf(w, `{"id":%s,"jsonrpc":"2.0","result":{"release":false,"version":65561}}`, req.ID)
 	})
 }
 

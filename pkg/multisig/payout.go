@@ -85,7 +85,10 @@ type PayoutConfig struct {
 	// Naive reproduces the payout bugs of issue 16: each signer imports the
 	// other's multisig info right after opening its wallet, without refresh,
 	// an export is reused across attempts, and none of the payout's checks
-	// run. Never for real escrows.
+	// run. Never for real escrows. For its failure to be deterministic, the
+	// servers' background refresh must be off (walletpool's
+	// SupervisorConfig.BackgroundRefreshOff; escrowd sets it in this mode):
+	// otherwise a server may refresh a wallet by itself before the import.
 	Naive  bool
 	Logger *slog.Logger
 }
@@ -269,7 +272,6 @@ func (p *Payer) lease(ctx context.Context, req PayoutRequest) (*payoutRun, func(
 	for i, srv := range lease.Servers() {
 		role := escrow.Roles[i]
 		s := newWalletSession(req.EscrowID, role, req.wallet(role), p.cfg.Secret, srv, p.cfg.Middleware, p.cfg.CallTimeout)
-		s.quiet = p.cfg.Naive
 		run.all = append(run.all, s)
 		run.byRole[role] = s
 	}

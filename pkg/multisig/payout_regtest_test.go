@@ -44,7 +44,11 @@ func startRegtest(t testing.TB, servers int) *regtest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := chaintest.Start(ctx, dir, servers)
+	// The servers' background refresh off, as escrowd starts them in the
+	// naive mode: the naive payouts here fail by their own missing refresh,
+	// not by luck, and the default payouts show they refresh wherever they
+	// need to (no server refreshes a wallet behind their back).
+	env, err := chaintest.StartWith(ctx, dir, chaintest.Options{Servers: servers, BackgroundRefreshOff: true})
 	if err != nil {
 		os.RemoveAll(dir)
 		t.Fatal(err)

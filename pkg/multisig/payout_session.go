@@ -26,10 +26,6 @@ type walletSession struct {
 	// snapshot): closing it does not save, so that tracing leaves the
 	// wallet's files as they were without it.
 	observed bool
-	// quiet: turn the server's background refresh off before opening (the
-	// naive mode, whose failure must not depend on when the server's own
-	// refresh fires).
-	quiet bool
 }
 
 func newWalletSession(escrowID string, role escrow.Role, wallet string, secret []byte, srv *walletpool.Server, mw walletrpc.Middleware, timeout time.Duration) *walletSession {
@@ -53,14 +49,6 @@ func (s *walletSession) ctx(ctx context.Context) context.Context {
 func (s *walletSession) ensureOpen(ctx context.Context) error {
 	if s.open {
 		return nil
-	}
-	// The naive mode: no refresh but the protocol's (none), or the server's
-	// background refresh would sync the wallet at a moment of its choosing,
-	// a race it sometimes wins. Set before open, it holds for this wallet.
-	if s.quiet {
-		if err := s.client.DisableAutoRefresh(s.ctx(ctx)); err != nil {
-			return fmt.Errorf("auto_refresh: %w", err)
-		}
 	}
 	if err := s.client.OpenWallet(s.ctx(ctx), s.wallet, s.password); err != nil {
 		return fmt.Errorf("open_wallet: %w", err)

@@ -190,7 +190,8 @@ type Payer struct {
 // "prepare" (before anything is built), "sign" (after the unsigned record:
 // the wallet's stale-data refusal), "submit" (after the signed record, the
 // daemon's answer lost: the transaction is in the pool), "journal" (the
-// journal's own error stops it); "" succeeds.
+// journal's own error stops it), "resume" (a Resume of a signed payout:
+// the daemon unreachable); "" succeeds.
 func (p *Payer) FailNext(steps ...string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -331,7 +332,11 @@ func (p *Payer) Resume(ctx context.Context, req multisig.PayoutRequest, rec mult
 	if rec.Stage != multisig.StageSigned && rec.Stage != multisig.StageSubmitted {
 		return p.Pay(ctx, req)
 	}
-	if _, err := p.begin(ctx, req, true); err != nil {
+	step, err := p.begin(ctx, req, true)
+	if err == nil && step == "resume" {
+		err = errors.New("daemon unreachable")
+	}
+	if err != nil {
 		return multisig.PayoutResult{}, &multisig.PayoutError{EscrowID: req.EscrowID, Phase: req.Phase, Step: "resume", Operation: "get_transactions", Err: err}
 	}
 	height := p.l.Send(req.EscrowID, rec.TxHashes[0])

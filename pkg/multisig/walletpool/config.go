@@ -53,6 +53,15 @@ type SupervisorConfig struct {
 	// moves to the next free one). It needs at least Count ports. Zero: any
 	// free port.
 	Ports PortRange
+	// BackgroundRefreshOff turns each server's background refresh off
+	// (auto_refresh {"enable": false}) as soon as it answers, at its first
+	// start and at every restart, before it is handed out. monero-wallet-rpc
+	// otherwise refreshes an open wallet by itself at a moment of its
+	// choosing (see walletrpc.Client.DisableAutoRefresh): a protocol that
+	// must run on exactly the state its own calls made (the naive payout
+	// mode, which reproduces a missing refresh) needs it off. The setting is
+	// the server's: it holds for every wallet the server opens.
+	BackgroundRefreshOff bool
 }
 
 // ownedFlags are set by the supervisor; letting ExtraArgs override them could

@@ -16,15 +16,15 @@ const fakeModeVar = "WALLETPOOL_FAKE_SERVER"
 
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(fakeModeVar); mode != "" {
-		os.Exit(fakewalletrpc.Main(os.Args[1:], fakewalletrpc.Options{IgnoreTERM: mode == "ignore-term"}, os.Stderr))
+		os.Exit(fakewalletrpc.Main(os.Args[1:], fakewalletrpc.Options{IgnoreTERM: mode == "ignore-term", RefuseAutoRefresh: mode == "refuse-auto-refresh"}, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
 
 // fakeBinary writes a script to give a Supervisor as its Binary: it execs
-// this test binary as a fake wallet server in mode ("serve" or
-// "ignore-term"). exec keeps the PID the supervisor started, and env keeps
-// the environment the supervisor gave.
+// this test binary as a fake wallet server in mode ("serve", "ignore-term"
+// or "refuse-auto-refresh"). exec keeps the PID the supervisor started, and
+// env keeps the environment the supervisor gave.
 func fakeBinary(t *testing.T, mode string) string {
 	t.Helper()
 	self, err := os.Executable()

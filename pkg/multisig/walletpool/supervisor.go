@@ -236,6 +236,12 @@ func (s *Supervisor) startOn(ctx context.Context, m *member, port int) error {
 			"server", m.srv.id, "port", port, "err", err)
 		return err
 	}
+	if s.cfg.BackgroundRefreshOff {
+		if err := client.DisableAutoRefresh(readyCtx); err != nil {
+			terminate(context.Background(), p, 0)
+			return fmt.Errorf("turn background refresh off: %w", err)
+		}
+	}
 	m.srv.ep.Store(&endpoint{url: url, client: client})
 	m.srv.pid.Store(int64(p.cmd.Process.Pid))
 	s.log.Debug("wallet RPC server answering", "server", m.srv.id, "pid", p.cmd.Process.Pid, "url", url)

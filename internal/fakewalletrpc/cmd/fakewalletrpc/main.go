@@ -1,6 +1,7 @@
 // Command fakewalletrpc runs fakewalletrpc.Main, for tests that start it as
-// an escrowd's --wallet-rpc-binary. A first argument --ignore-term makes it
-// ignore SIGTERM; the rest is the command line of monero-wallet-rpc.
+// an escrowd's --wallet-rpc-binary. Leading arguments --ignore-term (ignore
+// SIGTERM) and --refuse-auto-refresh (answer auto_refresh with an error)
+// set its Options; the rest is the command line of monero-wallet-rpc.
 package main
 
 import (
@@ -12,8 +13,15 @@ import (
 func main() {
 	args := os.Args[1:]
 	var opts fakewalletrpc.Options
-	if len(args) > 0 && args[0] == "--ignore-term" {
-		opts.IgnoreTERM = true
+	for len(args) > 0 {
+		switch args[0] {
+		case "--ignore-term":
+			opts.IgnoreTERM = true
+		case "--refuse-auto-refresh":
+			opts.RefuseAutoRefresh = true
+		default:
+			os.Exit(fakewalletrpc.Main(args, opts, os.Stderr))
+		}
 		args = args[1:]
 	}
 	os.Exit(fakewalletrpc.Main(args, opts, os.Stderr))
