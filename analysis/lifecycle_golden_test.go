@@ -400,3 +400,50 @@ func TestLifecycleOddFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestOnlyPhaseShowsNoSetupPoints: the text and the page of a later phase
+// alone have no setup snapshot table (it would show the seven setup points
+// of every role as missing); the whole file's have it, with its snapshots.
+func TestOnlyPhaseShowsNoSetupPoints(t *testing.T) {
+	f, err := ReadFile(filepath.Join(lifecycleDir, "import_before_refresh.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := OnlyPhase(f, "release")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		file *escrowtrace.File
+		want bool
+	}{
+		{"whole file", f, true},
+		{"release alone", rel, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := Analyze(tt.file, Options{})
+			var text, page strings.Builder
+			if err := WriteAnalysisText(&text, a, TextOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteEscrowHTML(&page, a, HTMLOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(text.String(), "\nSnapshots\n  buyer (") && strings.Contains(text.String(), "PRE_ROUND1"); got != tt.want {
+				t.Errorf("text has the setup snapshots: %v, want %v", got, tt.want)
+			}
+			if got := strings.Contains(page.String(), `id="snapshots-h"`); got != tt.want {
+				t.Errorf("page has the setup snapshots: %v, want %v", got, tt.want)
+			}
+			if strings.Contains(page.String(), "✗ missing") {
+				t.Error("page shows a missing snapshot")
+			}
+			// The phase's own snapshots are there either way.
+			if !strings.Contains(text.String(), "POST_SYNC") || !strings.Contains(page.String(), "POST_SYNC") {
+				t.Error("the release's snapshots are not shown")
+			}
+		})
+	}
+}

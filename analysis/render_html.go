@@ -175,6 +175,9 @@ func newEscrowPage(a *Analysis, opts HTMLOptions) *escrowPage {
 		p.PointNames = append(p.PointNames, strconv.Itoa(i+1)+" "+s.Short())
 	}
 	for _, rp := range a.Progression.Roles {
+		if !showsSetup(a.Lifecycle) { // a later phase alone: no setup points to show
+			break
+		}
 		row := htmlSnapRow{Role: laneName(rp.Role)}
 		lastSeen := -1
 		for i, pt := range rp.Points {

@@ -298,17 +298,8 @@ func WriteAnalysisText(w io.Writer, a *Analysis, o TextOptions) error {
 		}
 	}
 
-	t.printf("\n%s\n", t.paint(ansiBold, "Snapshots"))
-	for _, rp := range a.Progression.Roles {
-		t.printf("  %s (%d of %d)\n", rp.Role, rp.Count(), escrow.NumSetupPoints)
-		for i, p := range rp.Points {
-			name := escrow.Point(i).Short()
-			if p == nil {
-				t.printf("    %-22s %s\n", name, t.paint(ansiDim, "-"))
-				continue
-			}
-			t.printf("    %-22s #%-4d %s\n", name, p.Seq, snapshotCells(p.Snapshot))
-		}
+	if showsSetup(a.Lifecycle) {
+		writeSetupSnapshots(t, a)
 	}
 
 	if lc := a.Lifecycle; lc != nil {
@@ -542,3 +533,35 @@ func writeCounts(t *textWriter, label string, counts map[string]int) {
 }
 
 func pct(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
+
+// showsSetup reports whether the analysis shows the setup: a file without
+// lifecycle phases is a setup, and a lifecycle view has it unless --phase
+// picked a later phase (whose view would show seven empty setup points).
+func showsSetup(lc *Lifecycle) bool {
+	if lc == nil {
+		return true
+	}
+	for _, p := range lc.Phases {
+		if p.Name == escrow.PhaseSetup {
+			return true
+		}
+	}
+	return false
+}
+
+// writeSetupSnapshots prints each role's progression over the setup's
+// snapshot points.
+func writeSetupSnapshots(t *textWriter, a *Analysis) {
+	t.printf("\n%s\n", t.paint(ansiBold, "Snapshots"))
+	for _, rp := range a.Progression.Roles {
+		t.printf("  %s (%d of %d)\n", rp.Role, rp.Count(), escrow.NumSetupPoints)
+		for i, p := range rp.Points {
+			name := escrow.Point(i).Short()
+			if p == nil {
+				t.printf("    %-22s %s\n", name, t.paint(ansiDim, "-"))
+				continue
+			}
+			t.printf("    %-22s #%-4d %s\n", name, p.Seq, snapshotCells(p.Snapshot))
+		}
+	}
+}
