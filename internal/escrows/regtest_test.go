@@ -32,7 +32,7 @@ type regtest struct {
 	payees map[escrow.Role]string // role -> the payee's own wallet address
 	logger *slog.Logger
 
-	spareMu sync.Mutex // the spare server holds one wallet at a time
+	own *chaintest.Payees // the payees' own wallets on the spare server
 }
 
 func startRegtest(t testing.TB, servers int) *regtest {
@@ -69,19 +69,13 @@ func startRegtest(t testing.TB, servers int) *regtest {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	rt := &regtest{env: env, pool: pool, coord: coord, store: st, payees: map[escrow.Role]string{},
+	rt := &regtest{env: env, pool: pool, coord: coord, store: st,
 		logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	for _, role := range []escrow.Role{escrow.Buyer, escrow.Vendor} {
-		w := env.Spare.Client()
-		if err := w.CreateWallet(ctx, "own_"+string(role), "pw"); err != nil {
-			t.Fatal(err)
-		}
-		addr, err := w.GetAddress(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rt.payees[role] = addr
+	payees, err := chaintest.NewPayees(ctx, env.Spare)
+	if err != nil {
+		t.Fatal(err)
 	}
+	rt.own, rt.payees = payees, payees.Addresses
 	return rt
 }
 
@@ -192,26 +186,11 @@ func waitPaid(t testing.TB, svc *escrows.Service, id string) store.Escrow {
 // received is what the payee's own wallet got from transaction txid.
 func (rt *regtest) received(t *testing.T, role escrow.Role, txid string) uint64 {
 	t.Helper()
-	rt.spareMu.Lock()
-	defer rt.spareMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	w := rt.env.Spare.Client()
-	if err := w.OpenWallet(ctx, "own_"+string(role), "pw"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	trs, err := w.GetTransferByTxID(ctx, txid)
+	got, err := rt.own.Received(ctx, role, txid)
 	if err != nil {
-		t.Fatalf("%s's own wallet has no transfer %s: %v", role, txid, err)
-	}
-	var got uint64
-	for _, tr := range trs {
-		if tr.Type == "in" {
-			got += tr.Amount
-		}
+		t.Fatal(err)
 	}
 	return got
 }

@@ -30,7 +30,7 @@ type regtest struct {
 	coord  *multisig.Coordinator
 	payees map[escrow.Role]string // role -> the payee's own wallet address
 
-	spareMu sync.Mutex // the spare server holds one wallet at a time
+	own *chaintest.Payees // the payees' own wallets on the spare server
 }
 
 // startRegtest starts the chain and servers for one test function (whose
@@ -70,18 +70,12 @@ func startRegtest(t testing.TB, servers int) *regtest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := &regtest{env: env, pool: pool, coord: coord, payees: map[escrow.Role]string{}}
-	for _, role := range []escrow.Role{escrow.Buyer, escrow.Vendor} {
-		w := env.Spare.Client()
-		if err := w.CreateWallet(ctx, "own_"+string(role), "pw"); err != nil {
-			t.Fatal(err)
-		}
-		addr, err := w.GetAddress(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rt.payees[role] = addr
+	rt := &regtest{env: env, pool: pool, coord: coord}
+	payees, err := chaintest.NewPayees(ctx, env.Spare)
+	if err != nil {
+		t.Fatal(err)
 	}
+	rt.own, rt.payees = payees, payees.Addresses
 	return rt
 }
 
@@ -171,26 +165,11 @@ func (rt *regtest) fundEscrows(t testing.TB, n int) []funded {
 // mined.
 func (rt *regtest) received(t testing.TB, role escrow.Role, txid string) uint64 {
 	t.Helper()
-	rt.spareMu.Lock()
-	defer rt.spareMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	w := rt.env.Spare.Client()
-	if err := w.OpenWallet(ctx, "own_"+string(role), "pw"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	trs, err := w.GetTransferByTxID(ctx, txid)
+	got, err := rt.own.Received(ctx, role, txid)
 	if err != nil {
-		t.Fatalf("%s's own wallet has no transfer %s: %v", role, txid, err)
-	}
-	var got uint64
-	for _, tr := range trs {
-		if tr.Type == "in" {
-			got += tr.Amount
-		}
+		t.Fatal(err)
 	}
 	return got
 }
