@@ -114,7 +114,7 @@ func fmtAmount(v *uint64) string {
 func payoutAdvice(k Kind) (cause, hint string) {
 	switch k {
 	case KindImportBeforeRefresh:
-		return "import_multisig_info ran on a wallet that had not caught up with the chain: without refresh the wallet does not yet know the escrow's outputs, so the import matches no output, the wallet sees balance 0 and the payout cannot be built or signed (monero-wallet-rpc 0.18: sweep_all answers -4 \"No unlocked balance\", sign_multisig -35 stale data)",
+		return "import_multisig_info ran on a wallet that had not caught up with the chain: without refresh the wallet does not yet know the escrow's outputs, so the import matches no output, the wallet sees balance 0 and the payout cannot be built or signed (monero-wallet-rpc 0.18: sweep_all answers -4 \"No unlocked balance\", sign_multisig -35 stale data). It looks random in production: the wallet server also refreshes an open wallet by itself, at its first idle second after open_wallet, so the payout fails only when the import gets there first",
 			"call refresh on every signer's wallet after open_wallet and before export_multisig_info/import_multisig_info (escrowd's default payout does; the naive mode skips it on purpose), then export and import afresh"
 	case KindStaleMultisigData:
 		return "the transaction set was built or signed with multisig info older than the wallets' current outputs: an export reused from an earlier attempt, an import before refresh, or a spend since the export",
