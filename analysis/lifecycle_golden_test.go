@@ -151,14 +151,7 @@ func TestRootCauseIsTheFailedPhases(t *testing.T) {
 // from the phase's start, and the phase's outcome at the top level; a phase
 // the file lacks is an error.
 func TestOnlyPhase(t *testing.T) {
-	f, err := ReadFile(filepath.Join(lifecycleDir, "import_before_refresh.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel, err := OnlyPhase(f, "release")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, rel := naiveRelease(t)
 	if rel.Outcome != "failed" || rel.Error == nil || len(rel.Phases) != 1 || !rel.StartedAt.Equal(f.Phases[2].StartedAt) {
 		t.Errorf("release only: outcome %s error %v phases %v started %v", rel.Outcome, rel.Error, rel.Phases, rel.StartedAt)
 	}
@@ -405,14 +398,7 @@ func TestLifecycleOddFiles(t *testing.T) {
 // alone have no setup snapshot table (it would show the seven setup points
 // of every role as missing); the whole file's have it, with its snapshots.
 func TestOnlyPhaseShowsNoSetupPoints(t *testing.T) {
-	f, err := ReadFile(filepath.Join(lifecycleDir, "import_before_refresh.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel, err := OnlyPhase(f, "release")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, rel := naiveRelease(t)
 	tests := []struct {
 		name string
 		file *escrowtrace.File
@@ -446,4 +432,19 @@ func TestOnlyPhaseShowsNoSetupPoints(t *testing.T) {
 			}
 		})
 	}
+}
+
+// naiveRelease reads the failed naive payout's fixture, whole and its
+// release phase alone.
+func naiveRelease(t *testing.T) (whole, release *escrowtrace.File) {
+	t.Helper()
+	f, err := ReadFile(filepath.Join(lifecycleDir, "import_before_refresh.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := OnlyPhase(f, "release")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, rel
 }
