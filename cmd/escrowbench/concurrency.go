@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/escrowd/escrowd/internal/osprobe"
 	"github.com/escrowd/escrowd/pkg/multisig"
 )
 
@@ -49,7 +50,7 @@ func runCell(ctx context.Context, b *bench, mode multisig.Mode, level, perWorker
 		return res, err
 	}
 	serverPIDs := pids(used)
-	cpu0, err := totalCPU(serverPIDs)
+	cpu0, err := osprobe.TotalCPUTime(serverPIDs)
 	if err != nil {
 		return res, err
 	}
@@ -120,7 +121,7 @@ func runCell(ctx context.Context, b *bench, mode multisig.Mode, level, perWorker
 	if wall <= 0 {
 		wall = time.Since(start)
 	}
-	cpu1, err := totalCPU(pids(used))
+	cpu1, err := osprobe.TotalCPUTime(pids(used))
 	if err != nil {
 		return res, err
 	}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/escrowd/escrowd/internal/osprobe"
 	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
 	"github.com/escrowd/escrowd/pkg/multisig/walletpool"
@@ -79,7 +80,7 @@ func runReserve(ctx context.Context, b *bench, o reserveOptions) (reserveResult,
 	// part, it is the work the part cost, which other sessions' load on the
 	// machine stretches much less than its wall time.
 	serverCPU := func() time.Duration {
-		d, err := totalCPU(pids(servers))
+		d, err := osprobe.TotalCPUTime(pids(servers))
 		if err != nil {
 			b.logger.Warn("server CPU", "err", err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/escrowd/escrowd/internal/barepayout"
+	"github.com/escrowd/escrowd/internal/osprobe"
 	"github.com/escrowd/escrowd/internal/store"
 	"github.com/escrowd/escrowd/pkg/escrow"
 	"github.com/escrowd/escrowd/pkg/multisig"
@@ -134,15 +135,21 @@ func BenchmarkServicePayout(b *testing.B) {
 	}
 
 	var ourWalls, bareWalls []time.Duration
-	waited := 0 // the most escrows seen waiting for servers during the rounds
+	var ourCPU, bareCPU time.Duration // the wallet servers' CPU time in the rounds at once
+	waited := 0                       // the most escrows seen waiting for servers during the rounds
 	for r := range rounds {
 		batch := all[2*n+2*k*r:]
 		for j := range 2 {
 			stop := watchWaiting(rt.pool, &waited)
+			cpu0 := serversCPU(b, rt)
 			if (r+j)%2 == 0 {
+				// Until every payout is recorded paid: its post-spend sync
+				// included, which the bare client does not do.
 				ourWalls = append(ourWalls, atOnce(b, batch[:k], viaService))
+				ourCPU += serversCPU(b, rt) - cpu0
 			} else {
 				bareWalls = append(bareWalls, atOnce(b, batch[k:2*k], viaBare))
+				bareCPU += serversCPU(b, rt) - cpu0
 			}
 			stop()
 		}
@@ -171,6 +178,24 @@ func BenchmarkServicePayout(b *testing.B) {
 		len(ours), ourSerial.Round(time.Millisecond), float64(len(ours))/ourSerial.Minutes())
 	b.Logf("%d wallet servers for %d at once; the most payouts seen waiting for a lease: %d", rt.pool.Size(), k, waited)
 	b.ReportMetric(float64(waited), "max-lease-waiters")
+	payouts := time.Duration(k * rounds)
+	b.Logf("the wallet servers' CPU time in the rounds at once: service %v per payout (until recorded paid, post-spend sync included), bare %v per payout, ratio %.2f",
+		(ourCPU / payouts).Round(time.Millisecond), (bareCPU / payouts).Round(time.Millisecond), ourCPU.Seconds()/bareCPU.Seconds())
+	b.ReportMetric(ourCPU.Seconds()/bareCPU.Seconds(), "server-cpu-ratio")
+}
+
+// serversCPU is the CPU time the escrows' wallet servers have used so far.
+func serversCPU(b *testing.B, rt *regtest) time.Duration {
+	b.Helper()
+	pids := make([]int, 0, len(rt.env.Servers))
+	for _, s := range rt.env.Servers {
+		pids = append(pids, s.PID())
+	}
+	d, err := osprobe.TotalCPUTime(pids)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
 }
 
 // watchWaiting samples how many escrows wait for servers in pool until

@@ -1,4 +1,4 @@
-package main
+package osprobe
 
 import (
 	"os"
@@ -29,20 +29,23 @@ func TestParseCPUTicks(t *testing.T) {
 	}
 }
 
-// TestProcessCPUOfSelf reads this test's own /proc entry: a process that has
+// TestCPUTimeOfSelf reads this test's own /proc entry: a process that has
 // run has used some CPU, and no more than it has existed.
-func TestProcessCPUOfSelf(t *testing.T) {
+func TestCPUTimeOfSelf(t *testing.T) {
 	for i := 0; i < 5e6; i++ { // spend a few ms of CPU so that a tick has passed
 		_ = i * i
 	}
-	d, err := processCPU(os.Getpid())
+	d, err := CPUTime(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d < 0 || d > time.Hour {
 		t.Fatalf("own CPU time %v", d)
 	}
-	if _, err := processCPU(-1); err == nil {
+	if sum, err := TotalCPUTime([]int{os.Getpid(), os.Getpid()}); err != nil || sum < 2*d {
+		t.Fatalf("TotalCPUTime of self twice = %v, %v; want >= %v", sum, err, 2*d)
+	}
+	if _, err := CPUTime(-1); err == nil {
 		t.Fatal("pid -1: want an error")
 	}
 }
