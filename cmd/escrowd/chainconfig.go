@@ -176,7 +176,7 @@ func (c config) validateChain() []error {
 		add("%s with --offline: there are no payouts without a daemon; drop one of them", c.where("payout-mode", "--payout-mode="+c.PayoutMode))
 	}
 	if c.PayoutMode == payoutNaive && len(c.WalletRPC) > 0 {
-		add("%s with %s: the naive mode runs on escrowd's own wallet servers (it turns their background refresh off, which would change your servers for everyone); drop --wallet-rpc or the naive mode",
+		add("%s with %s: the naive mode runs on escrowd's own wallet servers (it turns a payout's servers' background refresh off while it pays, which would change your servers for everyone); drop --wallet-rpc or the naive mode",
 			c.where("payout-mode", "--payout-mode="+c.PayoutMode), c.where("wallet-rpc", "--wallet-rpc"))
 	}
 	if c.FaultKillAfter != "" && c.Offline {

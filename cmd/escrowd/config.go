@@ -122,7 +122,7 @@ var settings = []setting{
 	{"daemon-address", "ESCROWD_DAEMON_ADDRESS", "your own monerod's RPC, http://host:port (or host:port): no embedded daemon is started and escrowd checks at start that the daemon runs --network's chain; a faucet only on regtest"},
 	{"offline", "ESCROWD_OFFLINE", "no daemon at all: the wallet servers run --offline and escrows can be set up but never funded or paid out; true or false"},
 	{"monerod-binary", "ESCROWD_MONEROD_BINARY", "monerod executable for the embedded regtest daemon (a path, or a name looked up in PATH)"},
-	{"payout-mode", "ESCROWD_PAYOUT_MODE", "default, or naive: DELIBERATELY BROKEN payouts (multisig info imported without refresh, an export reused, the payout's checks skipped; the wallet servers run with their background refresh off, so that it fails every time) to reproduce the stale-data bug of real marketplaces; never for real escrows; not with --wallet-rpc"},
+	{"payout-mode", "ESCROWD_PAYOUT_MODE", "default, or naive: DELIBERATELY BROKEN payouts (multisig info imported without refresh, an export reused, the payout's checks skipped; a payout's wallet servers have their background refresh off while it runs, so that it fails every time) to reproduce the stale-data bug of real marketplaces; never for real escrows; not with --wallet-rpc"},
 	{"funding-poll", "ESCROWD_FUNDING_POLL", "how often the wallets of escrows waiting for funds are checked (default 5s)"},
 	{"log-level", "ESCROWD_LOG_LEVEL", "debug, info, warn or error"},
 	{"log-format", "ESCROWD_LOG_FORMAT", "text or json (one object per line; records of an escrow carry escrow_id, trace_id and span_id)"},

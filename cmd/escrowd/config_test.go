@@ -116,7 +116,7 @@ func TestConfigErrors(t *testing.T) {
 			[]string{"--payout-mode=naive with --offline: there are no payouts without a daemon"}},
 		{"naive payouts on external wallet servers", []string{"--payout-mode", "naive", "--daemon-address", "127.0.0.1:18081",
 			"--wallet-rpc", "http://127.0.0.1:1", "--wallet-rpc", "http://127.0.0.1:2", "--wallet-rpc", "http://127.0.0.1:3"}, nil,
-			[]string{"the naive mode runs on escrowd's own wallet servers (it turns their background refresh off"}},
+			[]string{"the naive mode runs on escrowd's own wallet servers (it turns a payout's servers' background refresh off while it pays"}},
 		{"funding poll zero", []string{"--funding-poll", "0s"}, nil, []string{"--funding-poll=0s: must be positive"}},
 		{"funding poll not a duration", nil, map[string]string{"ESCROWD_FUNDING_POLL": "5"},
 			[]string{"ESCROWD_FUNDING_POLL=5: want a duration"}},

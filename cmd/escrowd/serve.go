@@ -312,17 +312,13 @@ func startServers(ctx context.Context, cfg config, daemon string, logger *slog.L
 		LogDir:    cfg.logDir(),
 		Logger:    logger,
 		Ports:     cfg.WalletRPCPorts,
-		// The naive payout mode reproduces a missing refresh: the servers'
-		// own refresh, at moments of their choosing, would make its failure
-		// a matter of luck.
-		BackgroundRefreshOff: cfg.PayoutMode == payoutNaive,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start wallet servers: %w", err)
 	}
 	push("stop wallet servers", sup.Stop)
 	logger.Info("wallet servers started", "count", len(sup.Servers()), "daemon", daemon, "offline", daemon == "",
-		"background_refresh", cfg.PayoutMode != payoutNaive, "duration", time.Since(start).Round(time.Millisecond))
+		"duration", time.Since(start).Round(time.Millisecond))
 	return sup.Servers(), nil
 }
 

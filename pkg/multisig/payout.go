@@ -85,10 +85,10 @@ type PayoutConfig struct {
 	// Naive reproduces the payout bugs of issue 16: each signer imports the
 	// other's multisig info right after opening its wallet, without refresh,
 	// an export is reused across attempts, and none of the payout's checks
-	// run. Never for real escrows. For its failure to be deterministic, the
-	// servers' background refresh must be off (walletpool's
-	// SupervisorConfig.BackgroundRefreshOff; escrowd sets it in this mode):
-	// otherwise a server may refresh a wallet by itself before the import.
+	// run. Never for real escrows. So that its failure is deterministic,
+	// a naive payout turns its servers' background refresh off for its
+	// lease (and on again after it): otherwise a server may refresh a
+	// wallet by itself before the import.
 	Naive  bool
 	Logger *slog.Logger
 }
@@ -266,6 +266,18 @@ func (p *Payer) lease(ctx context.Context, req PayoutRequest) (*payoutRun, func(
 	if err != nil {
 		return nil, nil, &PayoutError{EscrowID: req.EscrowID, Phase: req.Phase, Step: "lease", Operation: "lease", Err: err}
 	}
+	// The naive mode reproduces a missing refresh: the servers' own
+	// background refresh (at their first idle second after open_wallet)
+	// would make its failure a matter of luck. It is turned off for the
+	// lease and on again after it, on the servers directly: a setting of
+	// the lease's servers, not a call of the escrow's protocol (not traced).
+	if p.cfg.Naive {
+		if err := p.setAutoRefresh(ctx, lease.Servers(), false); err != nil {
+			p.setAutoRefresh(ctx, lease.Servers(), true) //nolint:errcheck // best effort before giving the servers back
+			lease.Release()
+			return nil, nil, &PayoutError{EscrowID: req.EscrowID, Phase: req.Phase, Step: "lease", Operation: "auto_refresh", Err: err}
+		}
+	}
 	payee, _ := req.Phase.Payee(req.Winner)
 	signers, _ := req.Phase.Signers(req.Winner)
 	run := &payoutRun{req: req, payee: payee, byRole: map[escrow.Role]*walletSession{}}
@@ -279,7 +291,32 @@ func (p *Payer) lease(ctx context.Context, req PayoutRequest) (*payoutRun, func(
 	return run, func() {
 		defer lease.Release()
 		p.closeAll(ctx, run.all)
+		if p.cfg.Naive {
+			if err := p.setAutoRefresh(ctx, lease.Servers(), true); err != nil {
+				p.logger.Warn("naive payout: a server's background refresh not turned back on", "escrow_id", req.EscrowID, "err", err)
+			}
+		}
 	}, nil
+}
+
+// setAutoRefresh turns the background refresh of servers on or off.
+func (p *Payer) setAutoRefresh(ctx context.Context, servers []*walletpool.Server, on bool) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.CleanupTimeout)
+	defer cancel()
+	var errs []error
+	for _, srv := range servers {
+		c := srv.Client()
+		var err error
+		if on {
+			err = c.EnableAutoRefresh(ctx)
+		} else {
+			err = c.DisableAutoRefresh(ctx)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", srv.ID(), err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (p *Payer) closeAll(ctx context.Context, ss []*walletSession) {

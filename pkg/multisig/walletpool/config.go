@@ -58,9 +58,11 @@ type SupervisorConfig struct {
 	// start and at every restart, before it is handed out. monero-wallet-rpc
 	// otherwise refreshes an open wallet by itself at a moment of its
 	// choosing (see walletrpc.Client.DisableAutoRefresh): a protocol that
-	// must run on exactly the state its own calls made (the naive payout
-	// mode, which reproduces a missing refresh) needs it off. The setting is
-	// the server's: it holds for every wallet the server opens.
+	// must run on exactly the state its own calls made (a test of the
+	// naive payout mode, which reproduces a missing refresh) needs it off.
+	// The setting is the server's: it holds for every wallet the server
+	// opens, until someone turns it on again (a naive payout does, after
+	// its lease).
 	BackgroundRefreshOff bool
 }
 

@@ -34,6 +34,14 @@ func (c *Client) DisableAutoRefresh(ctx context.Context) error {
 	}{false}, nil)
 }
 
+// EnableAutoRefresh turns the server's background refresh back on, at its
+// default period (20 s).
+func (c *Client) EnableAutoRefresh(ctx context.Context) error {
+	return c.Call(ctx, "auto_refresh", struct {
+		Enable bool `json:"enable"`
+	}{true}, nil)
+}
+
 // GetHeight is the open wallet's synced height (blocks it has scanned).
 func (c *Client) GetHeight(ctx context.Context) (uint64, error) {
 	var res struct {
