@@ -63,9 +63,10 @@ func TestNaivePayoutsOnRegtest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The servers' background refresh off, as escrowd's naive mode starts
-	// them: the naive failure must not depend on when a server refreshes a
-	// wallet by itself.
+	// The servers' background refresh off from their start (a naive payout
+	// also turns it off for its lease, and on again after it): the naive
+	// failure must not depend on when a server refreshes a wallet by itself,
+	// and the default release runs with nothing refreshing behind its back.
 	env, err := chaintest.StartWith(ctx, dir, chaintest.Options{Servers: 3, BackgroundRefreshOff: true})
 	if err != nil {
 		os.RemoveAll(dir)

@@ -64,8 +64,8 @@ type Options struct {
 	// Servers is the number of wallet servers for the test's escrows.
 	Servers int
 	// BackgroundRefreshOff starts every wallet server with its background
-	// refresh off (walletpool.SupervisorConfig.BackgroundRefreshOff), as
-	// escrowd does in its naive payout mode.
+	// refresh off (walletpool.SupervisorConfig.BackgroundRefreshOff): tests
+	// whose payouts must run on exactly the state their own calls made.
 	BackgroundRefreshOff bool
 }
 

@@ -44,8 +44,9 @@ func startRegtest(t testing.TB, servers int) *regtest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The servers' background refresh off, as escrowd starts them in the
-	// naive mode: the naive payouts here fail by their own missing refresh,
+	// The servers' background refresh off from their start (a naive payout
+	// also turns it off for its lease, and on again after it): the naive
+	// payouts here fail by their own missing refresh,
 	// not by luck, and the default payouts show they refresh wherever they
 	// need to (no server refreshes a wallet behind their back).
 	env, err := chaintest.StartWith(ctx, dir, chaintest.Options{Servers: servers, BackgroundRefreshOff: true})

@@ -76,9 +76,10 @@ func TestLifecycleOnRegtest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The servers' background refresh off, as escrowd's naive mode starts
-	// them: the naive payout below fails by its own missing refresh, not
-	// when a server happens not to refresh the wallet first.
+	// The servers' background refresh off from their start (a naive payout
+	// also turns it off for its lease, and on again after it): the naive
+	// payout below fails by its own missing refresh, not when a server
+	// happens not to refresh the wallet first.
 	env, err := chaintest.StartWith(ctx, dir, chaintest.Options{Servers: 3, BackgroundRefreshOff: true})
 	if err != nil {
 		os.RemoveAll(dir)
